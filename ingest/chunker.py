@@ -1,0 +1,159 @@
+"""jieba-aware sentence packing. Every chunk is a span of the cleaned text.
+
+Invariants (tested): `chunk.text == doc.text[chunk.start:chunk.end]`; the
+chunks of a section cover all of its content; no chunk is longer than
+`max_chars(size)`; no cut falls inside a jieba token or a number.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+from collections.abc import Callable, Iterator
+
+from policyqa.documents import Chunk, Document, Section
+
+from .structure import Table, industries_of
+
+_SENTENCE_END = re.compile(r"[。！？；;!?]+[”’」』）)]*|\n|(?<=[^\d\s])\.(?=\s)")
+_NUM = set("0123456789.,%\u2009\u202f ")
+
+Cut = Callable[[str], list[str]]
+
+
+def max_chars(size: int) -> int:
+    """Hard bound on a chunk: the target size plus room for one overlap sentence."""
+    return size + size // 2
+
+
+def sentences(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    """Sentence spans in text[start:end], stripped of surrounding whitespace."""
+    spans, pos = [], start
+    for m in _SENTENCE_END.finditer(text, start, end):
+        spans.append((pos, m.end()))
+        pos = m.end()
+    spans.append((pos, end))
+    out = []
+    for a, b in spans:
+        while a < b and text[a].isspace():
+            a += 1
+        while b > a and text[b - 1].isspace():
+            b -= 1
+        if a < b:
+            out.append((a, b))
+    return out
+
+
+def _safe(text: str, pos: int) -> bool:
+    """A cut at pos does not split a number such as "1 707.6" or "1.68"."""
+    left, right = text[pos - 1], text[pos]
+    if left in _NUM and right in _NUM:
+        return not (_digit_near(text, pos - 1, -1) and _digit_near(text, pos, 1))
+    return True
+
+
+def _digit_near(text: str, i: int, step: int) -> bool:
+    while 0 <= i < len(text) and text[i] in _NUM:
+        if text[i].isdigit():
+            return True
+        i += step
+    return False
+
+
+def split_long(text: str, a: int, b: int, size: int, cut: Cut) -> list[tuple[int, int]]:
+    """Split one over-long sentence at token boundaries into pieces <= size."""
+    bounds, pos = [], a
+    for token in cut(text[a:b]):
+        pos += len(token)
+        if pos < b and _safe(text, pos):
+            bounds.append(pos)
+    pieces, start = [], a
+    while b - start > size:
+        fitting = [p for p in bounds if start < p <= start + size]
+        stop = fitting[-1] if fitting else start + size  # a single token longer than size
+        pieces.append((start, stop))
+        start = stop
+    pieces.append((start, b))
+    return pieces
+
+
+def pack(text: str, spans: list[tuple[int, int]], size: int, overlap: int, cut: Cut):
+    """Greedy packing of sentence spans into chunks, with sentence overlap."""
+    units: list[tuple[int, int]] = []
+    for a, b in spans:
+        units.extend(split_long(text, a, b, size, cut) if b - a > size else [(a, b)])
+    chunks: list[tuple[int, int]] = []
+    i = 0
+    while i < len(units):
+        j = i + 1
+        while j < len(units) and units[j][1] - units[i][0] <= size:
+            j += 1
+        first = i
+        # prepend up to `overlap` sentences of the previous chunk while within bound
+        while chunks and first > 0 and i - first < overlap:
+            if units[j - 1][1] - units[first - 1][0] > max_chars(size):
+                break
+            first -= 1
+        chunks.append((units[first][0], units[j - 1][1]))
+        i = j
+    return chunks
+
+
+def _content_regions(doc: Document, tables: list[Table]) -> Iterator[tuple[Section, int, int]]:
+    """Body text of each section, without its subsections and tables."""
+    sections = doc.sections
+    for k, sec in enumerate(sections):
+        children = [s.start for s in sections[k + 1 :] if sec.start < s.start < sec.end]
+        stop = min(children, default=sec.end)
+        pos = sec.body_start
+        for t in tables:
+            if pos <= t.start < stop:
+                yield sec, pos, t.start
+                pos = t.end
+        yield sec, pos, stop
+
+
+def chunk_document(
+    doc: Document, tables: list[Table], cut: Cut, size: int = 200, overlap: int = 1
+) -> list[Chunk]:
+    text = doc.text
+    out: list[Chunk] = []
+
+    def emit(sec: Section, a: int, b: int, kind: str, context: str = "", role: str = "") -> None:
+        body = text[a:b]
+        out.append(
+            Chunk(
+                doc_id=doc.doc_id,
+                doc_title=doc.title,
+                content_hash=doc.content_hash,
+                start=a,
+                end=b,
+                text=body,
+                section=sec.path,
+                role=role or sec.role,
+                industries=industries_of(f"{sec.title}\n{context}\n{body}"),
+                page=doc.page_at(a) or -1,
+                kind=kind,
+                context=context,
+            )
+        )
+
+    for sec, a, b in _content_regions(doc, tables):
+        kind = "references" if sec.role == "references" else "text"
+        for ca, cb in pack(text, sentences(text, a, b), size, overlap, cut):
+            emit(sec, ca, cb, kind)
+    for t in tables:
+        sec = next(
+            (s for s in reversed(doc.sections) if s.start <= t.start < s.end), doc.sections[0]
+        )
+        context = "\n".join(x for x in (t.caption, t.header) if x)
+        rows = [(r.start, r.end) for r in t.rows]
+        rows[0] = (t.start, rows[0][1])  # the first chunk carries the caption itself
+        for ca, cb in pack(text, rows, size, 0, cut):
+            emit(sec, ca, cb, "table", context, "table")
+    out.sort(key=lambda c: (c.start, c.end))
+    return [_with_ordinal(c, n) for n, c in enumerate(out)]
+
+
+def _with_ordinal(chunk: Chunk, n: int) -> Chunk:
+    return replace(chunk, ordinal=n)

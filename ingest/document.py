@@ -1,0 +1,69 @@
+"""One file in, one structured Document and its chunks out."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from policyqa.documents import Chunk, Document, TableRecord, sha256
+
+from .chunker import chunk_document
+from .clean import clean
+from .corpus import doc_id_for, sidecar
+from .loaders import load
+from .structure import Table, parse_sections, parse_tables, table_records
+from .tokenizer import Tokenizer
+
+
+@dataclass
+class Parsed:
+    doc: Document
+    chunks: list[Chunk]
+    tables: list[Table]
+
+
+def parse_file(
+    path: Path, tokenizer: Tokenizer, size: int = 200, overlap: int = 1, max_mb: float = 20.0
+) -> Parsed:
+    """Load, clean, structure and chunk one file. Raises LoadError for bad files."""
+    raw = load(Path(path), max_mb=max_mb)
+    meta = sidecar(Path(path))
+    cleaned = clean(raw)
+    sections = parse_sections(cleaned)
+    tables = parse_tables(cleaned)
+    records: list[TableRecord] = [r for t in tables for r in table_records(cleaned, t)]
+    title = meta.get("title") or _first_line(cleaned.text) or Path(path).stem
+    metadata = {k: v for k, v in meta.items() if k not in ("id", "title")}
+    if cleaned.footer:
+        metadata["footer"] = list(cleaned.footer)
+    metadata.setdefault("format", raw.fmt)
+    if raw.encoding:
+        metadata.setdefault("encoding", raw.encoding)
+    doc = Document(
+        doc_id=doc_id_for(Path(path), meta),
+        path=str(path),
+        title=title,
+        text=cleaned.text,
+        original=raw.text,
+        content_hash=sha256(raw.text + "\x00" + str(sorted(meta.items()))),
+        doc_type=meta.get("doc_type") or _guess_type(title),
+        pages=cleaned.pages,
+        metadata=metadata,
+        sections=sections,
+        tables=records,
+    )
+    chunks = chunk_document(doc, tables, tokenizer.cut, size=size, overlap=overlap)
+    return Parsed(doc, chunks, tables)
+
+
+def _first_line(text: str) -> str:
+    for line in text.splitlines():
+        if line.strip():
+            return line.strip()[:80]
+    return ""
+
+
+def _guess_type(title: str) -> str:
+    if any(w in title for w in ("方案", "规划", "意见", "通知", "办法", "条例", "纲要")):
+        return "plan"
+    return "document"

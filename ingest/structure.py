@@ -1,0 +1,181 @@
+"""Section tree, section roles, industries and table records of a cleaned document."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from policyqa.documents import Section, TableRecord
+
+from .clean import CleanText, Unit
+
+ROLE_WORDS = (
+    ("references", ("参考文献",)),
+    ("abstract", ("摘要", "English abstract")),
+    ("review", ("文献综述", "研究综述", "文献回顾")),
+    ("problem", ("问题", "不足", "短板", "困难", "挑战", "制约", "瓶颈", "薄弱")),
+    ("countermeasure", ("对策", "建议", "措施", "路径", "举措", "重点任务", "主要任务", "保障")),
+    ("status", ("现状", "成效", "基本情况", "发展基础", "进展")),
+    ("introduction", ("引言", "前言", "总则", "总体要求", "指导思想")),
+)
+INDUSTRY_WORDS = {
+    "电子信息": ("电子信息", "集成电路", "芯片", "半导体", "晶圆", "新型显示", "电脑", "5G", "软件", "传感器"),
+    "汽车": ("汽车", "整车", "汽摩", "智能网联", "动力电池", "车联网", "零部件", "汽配"),
+    "装备制造": ("装备", "数控机床", "机器人", "轨道交通", "航空", "增材制造", "风电"),
+}
+
+
+def role_of(title: str) -> str | None:
+    # "存在的问题" outranks "协同发展" in "…协同发展存在的问题"; first match in order wins
+    for role, words in ROLE_WORDS:
+        if any(w in title for w in words):
+            return role
+    return None
+
+
+def industries_of(text: str) -> str:
+    return ",".join(name for name, words in INDUSTRY_WORDS.items() if any(w in text for w in words))
+
+
+@dataclass
+class _Open:
+    number: str
+    title: str
+    rank: int
+    start: int
+    body_start: int
+    role: str
+    path: str
+
+
+def _ascii_share(text: str) -> float:
+    return sum(ch.isascii() for ch in text) / max(len(text), 1)
+
+
+def parse_sections(clean: CleanText) -> list[Section]:
+    """Sections in document order. Text before the first heading becomes a
+    title block (role other); in a paper, body text between the abstract and
+    the first numbered heading becomes 引言; English back matter after the
+    references becomes its own abstract section."""
+    text = clean.text
+    done: list[Section] = []
+    stack: list[_Open] = []
+
+    def close(until_rank: int, at: int) -> None:
+        while stack and stack[-1].rank >= until_rank:
+            s = stack.pop()
+            level = len(stack) + 1
+            done.append(Section(s.number, s.title, level, s.start, s.body_start, at, s.role, s.path))
+
+    def open_(number: str, title: str, rank: int, start: int, body_start: int) -> None:
+        close(rank, start)
+        parent_role = stack[-1].role if stack else "other"
+        # a subsection keeps its chapter's role ("对策 > 4.5 深化金融一体化")
+        own = role_of(title) if parent_role in ("other", "introduction") else None
+        role = own or parent_role
+        path = " > ".join(t for t in [s.title for s in stack] + [title] if t)
+        stack.append(_Open(number, title, rank, start, body_start, role, path))
+
+    first = clean.units[0].start if clean.units else 0
+    open_("", "", 0, first, first)  # title block / preamble
+    stack[-1].rank = 0
+    for unit in clean.units:
+        line = text[unit.start : unit.end]
+        top = stack[-1]
+        if unit.kind == "heading":
+            open_(_number(line), line, unit.level, unit.start, unit.end)
+        elif unit.kind == "inline":
+            title = "摘要" if line.startswith("摘") else line.split()[0][:12]
+            open_("", title, unit.level, unit.start, unit.start)
+        elif unit.kind == "text" and top.title == "摘要":
+            open_("", "引言", 1, unit.start, unit.start)
+            stack[-1].role = "introduction"
+        elif (
+            top.role == "references"
+            and unit.kind in ("text", "label")
+            and not re.match(r"^[-•]?\s*\[\d+\]", line)
+            and _ascii_share(line) > 0.7
+        ):
+            open_("", "English abstract", 1, unit.start, unit.start)
+    close(-1, len(text))
+    done.sort(key=lambda s: (s.start, s.level))
+    return [s for s in done if s.end > s.start]
+
+
+def _number(line: str) -> str:
+    m = re.match(r"^(\S+?)(?=\s|[\u4e00-\u9fff])", line)
+    return m.group(1) if m else ""
+
+
+def leaf_section(sections: list[Section], offset: int) -> Section:
+    """The innermost section containing offset."""
+    best = sections[0]
+    for s in sections:
+        if s.start <= offset < s.end and s.level >= best.level:
+            best = s
+    return best
+
+
+@dataclass(frozen=True)
+class Table:
+    label: str  # "表2"
+    caption: str
+    start: int  # caption start
+    rows_start: int
+    end: int
+    header: str  # header row text ('' when the table has none)
+    rows: tuple[Unit, ...]
+
+
+_UNIT_IN_HEADER = re.compile(r"/\s*(%|[\u4e00-\u9fff]+)\s*$")
+_NUMERIC = re.compile(r"^[<>≈~约]?\s*-?\d[\d \u2009.,]*%?$")
+
+
+def parse_tables(clean: CleanText) -> list[Table]:
+    tables: list[Table] = []
+    units = clean.units
+    for i, unit in enumerate(units):
+        caption = clean.text[unit.start : unit.end]
+        if unit.kind != "caption" or not caption.startswith("表"):
+            continue
+        rows = []
+        for nxt in units[i + 1 :]:
+            if nxt.kind != "row":
+                break
+            rows.append(nxt)
+        if not rows:
+            continue
+        cells = [clean.text[r.start : r.end].split("\t") for r in rows]
+        has_header = len(rows) > 1 and not any(_NUMERIC.match(c) for c in cells[0][1:]) and any(
+            _NUMERIC.match(c) for row in cells[1:] for c in row[1:]
+        )
+        label = re.sub(r"\s+", "", re.match(r"^表\s*\d+", caption).group(0))
+        header = clean.text[rows[0].start : rows[0].end] if has_header else ""
+        tables.append(
+            Table(label, caption, unit.start, rows[0].start, rows[-1].end, header, tuple(rows))
+        )
+    return tables
+
+
+def table_records(clean: CleanText, table: Table) -> list[TableRecord]:
+    if not table.header:
+        return []
+    columns = table.header.split("\t")
+    records = []
+    for row in table.rows[1:]:
+        cells = clean.text[row.start : row.end].split("\t")
+        for col, value in zip(columns[1:], cells[1:], strict=False):
+            m = _UNIT_IN_HEADER.search(col)
+            records.append(
+                TableRecord(
+                    table=table.label,
+                    caption=table.caption,
+                    row=cells[0],
+                    column=col,
+                    value=value,
+                    unit=m.group(1) if m else "",
+                    start=row.start,
+                    end=row.end,
+                )
+            )
+    return records

@@ -1,0 +1,84 @@
+"""One jieba tokenizer instance with the domain dictionary, passed to the
+chunker and to the keyword indexes. jieba's module-level globals are never used.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import unicodedata
+from functools import cache
+from pathlib import Path
+
+import jieba
+
+logging.getLogger("jieba").setLevel(logging.WARNING)
+
+_HERE = Path(__file__).resolve().parent
+_NUMBER_SPACE = re.compile(r"(?<=\d)[ \u2009\u202f\u00a0](?=\d{3}\b)")
+_WORD = re.compile(r"[\w.%]+", re.UNICODE)
+_PUNCT_ONLY = re.compile(r"^[\W_]+$", re.UNICODE)
+
+
+def normalize(text: str) -> str:
+    """Matching form: NFKC (full-width to half-width), lower case, and
+    thousands separators inside numbers removed ("1 707.6" -> "1707.6")."""
+    text = unicodedata.normalize("NFKC", text).lower()
+    return _NUMBER_SPACE.sub("", text)
+
+
+class Tokenizer:
+    """jieba segmentation plus the term view used by keyword search.
+
+    >>> tok = Tokenizer()
+    >>> tok.terms("成渝地区新能源汽车本地配套率")
+    ['成渝地区', '新能源汽车', '本地配套率', ...]
+    """
+
+    def __init__(
+        self,
+        user_dict: Path | None = None,
+        stopwords: Path | None = None,
+        cache_dir: Path | None = None,
+    ) -> None:
+        self._jieba = jieba.Tokenizer()
+        if cache_dir is not None:
+            Path(cache_dir).mkdir(parents=True, exist_ok=True)
+            self._jieba.tmp_dir = str(cache_dir)
+        self._jieba.initialize()
+        self._jieba.load_userdict(str(user_dict or _HERE / "userdict.txt"))
+        words = Path(stopwords or _HERE / "stopwords.txt").read_text(encoding="utf-8")
+        self.stopwords = frozenset(w.strip() for w in words.splitlines() if w.strip())
+
+    def cut(self, text: str) -> list[str]:
+        """Exact segmentation: the pieces concatenate back to `text`."""
+        return self._jieba.lcut(text, HMM=True)
+
+    def terms(self, text: str) -> list[str]:
+        """Search terms: normalised, search-mode segmentation, no stopwords or punctuation."""
+        out = []
+        for token in self._jieba.lcut_for_search(normalize(text), HMM=True):
+            token = token.strip()
+            if token and token not in self.stopwords and not _PUNCT_ONLY.match(token):
+                out.append(token)
+        return out
+
+    def add_word(self, word: str, freq: int | None = None) -> None:
+        self._jieba.add_word(word, freq)
+
+
+def bigrams(text: str) -> list[str]:
+    """Character bigrams of each CJK/word run: a lexical view that does not
+    depend on how jieba segments the query versus the passage."""
+    out: list[str] = []
+    for run in re.findall(r"[\u4e00-\u9fff]+|[a-z0-9.%]+", normalize(text)):
+        if len(run) == 1 or not "\u4e00" <= run[0] <= "\u9fff":
+            out.append(run)
+        else:
+            out.extend(run[i : i + 2] for i in range(len(run) - 1))
+    return out
+
+
+@cache
+def default_tokenizer(cache_dir: str | None = None) -> Tokenizer:
+    return Tokenizer(cache_dir=Path(cache_dir) if cache_dir else None)

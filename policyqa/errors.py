@@ -1,0 +1,30 @@
+"""The few exception types policyqa raises. Each message says what to do."""
+
+
+class PolicyQAError(Exception):
+    """Base class: anything the user can fix."""
+
+
+class LoadError(PolicyQAError):
+    """A file could not be read as a document."""
+
+    def __init__(self, path: object, reason: str) -> None:
+        self.path = str(path)
+        self.reason = reason
+        super().__init__(f"{self.path}: {reason}")
+
+
+class IndexMissingError(PolicyQAError):
+    """No index was built yet under the home directory."""
+
+
+class ModelMismatchError(PolicyQAError):
+    """The index was built with another embedding model."""
+
+
+class IngestLockedError(PolicyQAError):
+    """Another ingest holds the writer lock."""
+
+
+class QuestionError(PolicyQAError):
+    """A question that cannot be answered as given (empty, unreadable)."""
