@@ -8,8 +8,8 @@ chunks of a section cover all of its content; no chunk is longer than
 from __future__ import annotations
 
 import re
-from dataclasses import replace
 from collections.abc import Callable, Iterator
+from dataclasses import replace
 
 from policyqa.documents import Chunk, Document, Section
 

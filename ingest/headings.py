@@ -13,7 +13,9 @@ from dataclasses import dataclass
 CN_NUM = "一二三四五六七八九十百零〇两"
 MAX_HEADING = 40
 
-_LABEL = re.compile(r"^(摘\s*要|关\s*键\s*词|中图分类号|文献标志码|文章编号|Abstract|Key\s*words)\s*[:：]")
+_LABEL = re.compile(
+    r"^(摘\s*要|关\s*键\s*词|中图分类号|文献标志码|文章编号|Abstract|Key\s*words)\s*[:：]"
+)
 _NAMED = re.compile(r"^(参考文献|引\s*言|前\s*言|结\s*语|结\s*论|附\s*录|致\s*谢)$")
 _PATTERNS = (
     ("chapter", 1, re.compile(rf"^(第[{CN_NUM}\d]+章)\s*(.*)$")),

@@ -14,6 +14,8 @@ import unicodedata
 import warnings
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager, suppress
+from dataclasses import replace
+from itertools import accumulate
 from pathlib import Path
 
 import docx
@@ -22,6 +24,7 @@ from bs4 import BeautifulSoup, NavigableString, Tag
 from docx.oxml.ns import qn
 from docx.table import Table
 from docx.text.paragraph import Paragraph
+from lxml import etree
 from pypdf.errors import DependencyError, FileNotDecryptedError
 
 from policyqa.documents import RawDocument
@@ -54,7 +57,7 @@ def load(path: Path, max_mb: float = 20.0) -> RawDocument:
             raise LoadError(path, "empty file")
         data = path.read_bytes()
     except OSError as exc:
-        raise LoadError(path, f"cannot read file: {_one_line(exc)}") from exc
+        raise LoadError(path, f"cannot read file: {exc.strerror or _one_line(exc)}") from exc
     doc = _READERS[fmt](path, data)
     if not doc.text.strip():
         raise LoadError(path, "no text found")
@@ -102,17 +105,12 @@ def _newlines(text: str) -> str:
     return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
-def _decode_or_fail(path: Path, data: bytes) -> tuple[str, str]:
+def _read_txt(path: Path, data: bytes) -> RawDocument:
     try:
         text, encoding = decode_text(data)
     except ValueError as exc:
         raise LoadError(path, str(exc)) from exc
-    return _newlines(text), encoding
-
-
-def _read_txt(path: Path, data: bytes) -> RawDocument:
-    text, encoding = _decode_or_fail(path, data)
-    return RawDocument(path=str(path), text=text, fmt="txt", encoding=encoding)
+    return RawDocument(path=str(path), text=_newlines(text), fmt="txt", encoding=encoding)
 
 
 _ATX = re.compile(r"^ {0,3}(#{1,6})[ \t]+(.*?)(?:[ \t]+#+)?[ \t]*$")
@@ -121,9 +119,9 @@ _FENCE = re.compile(r"^ {0,3}(```|~~~)")
 
 def _read_md(path: Path, data: bytes) -> RawDocument:
     """Keep the text, but drop the '#' marks so heading spans cover only the title."""
-    source, encoding = _decode_or_fail(path, data)
+    raw = _read_txt(path, data)
     lines, headings, offset, fenced = [], [], 0, False
-    for line in source.split("\n"):
+    for line in raw.text.split("\n"):
         if _FENCE.match(line):
             fenced = not fenced  # '# comment' inside a code block is not a heading
         match = None if fenced else _ATX.match(line)
@@ -132,9 +130,7 @@ def _read_md(path: Path, data: bytes) -> RawDocument:
             headings.append((offset, offset + len(line), len(match.group(1))))
         lines.append(line)
         offset += len(line) + 1
-    return RawDocument(
-        path=str(path), text="\n".join(lines), fmt="md", encoding=encoding, headings=tuple(headings)
-    )
+    return replace(raw, text="\n".join(lines), fmt="md", headings=tuple(headings))
 
 
 @contextmanager
@@ -159,16 +155,13 @@ def _read_pdf(path: Path, data: bytes) -> RawDocument:
     except (FileNotDecryptedError, DependencyError) as exc:
         raise LoadError(path, "encrypted PDF: decrypt it first") from exc
     except Exception as exc:  # pypdf raises many unrelated types on malformed input
-        raise LoadError(path, f"corrupt PDF: {_one_line(exc)}") from exc
+        raise LoadError(path, f"corrupt PDF: {_one_line(exc)}; re-export or repair it") from exc
     if not texts:
         raise LoadError(path, "corrupt PDF: no pages")
     if not any(texts):
         raise LoadError(path, "PDF has no text layer (scanned image?): run OCR first")
-    pages, offset = [], 0
-    for text in texts:
-        pages.append(offset)
-        offset += len(text) + 2
-    return RawDocument(path=str(path), text="\n\n".join(texts), fmt="pdf", pages=tuple(pages))
+    pages = tuple(accumulate((len(text) + 2 for text in texts[:-1]), initial=0))
+    return RawDocument(path=str(path), text="\n\n".join(texts), fmt="pdf", pages=pages)
 
 
 class _Lines:
@@ -217,7 +210,7 @@ def _docx_level(paragraph: Paragraph) -> int:
     return int(match.group(1) or 1) if match else 0
 
 
-def _docx_blocks(parent: object, container: object) -> Iterator[Paragraph | Table]:
+def _docx_blocks(parent: object, container: etree._Element) -> Iterator[Paragraph | Table]:
     """Body children in document order; python-docx's own lists split paragraphs from tables."""
     for child in container.iterchildren():
         if child.tag == qn("w:p"):
@@ -242,7 +235,9 @@ def _read_docx(path: Path, data: bytes) -> RawDocument:
                 out.row(cell.text for cell in row.cells)
             out.add("")
     except Exception as exc:  # zipfile, lxml and python-docx each raise their own types
-        raise LoadError(path, f"corrupt DOCX: {_one_line(exc)}") from exc
+        raise LoadError(
+            path, f"corrupt DOCX: {_one_line(exc)}; re-save it as .docx in Word or WPS"
+        ) from exc
     return out.document(path, "docx")
 
 
@@ -251,45 +246,56 @@ _HEADINGS = {f"h{n}": n for n in range(1, 7)}
 _BLOCKS = {"address", "article", "aside", "blockquote", "br", "caption", "dd", "div", "dl", "dt"}
 _BLOCKS |= {"figcaption", "figure", "footer", "form", "header", "hr", "li", "main", "nav", "ol"}
 _BLOCKS |= {"p", "pre", "section", "table", "tbody", "tfoot", "thead", "ul"}
+# A source line break between two Chinese characters is not a space (CSS Text 3, segment breaks)
+_CJK = "\u3001-\u9fff\uff00-\uffef"  # CJK punctuation, ideographs, full-width forms
+_CJK_BREAK = re.compile(rf"(?<=[{_CJK}])[ \t]*\n\s*(?=[{_CJK}])")
 _CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]+)""", re.IGNORECASE)
 
 
 def _decode_html(data: bytes) -> tuple[str, str]:
-    """A declared charset (often GBK on government sites) beats guessing; a BOM beats both."""
+    """Valid UTF-8 wins (pages are often mislabelled), then the declared charset, then guessing."""
     declared = _CHARSET.search(data[:4096])
     name = declared.group(1).decode("ascii").lower() if declared else ""
     name = "gb18030" if name in ("gb2312", "gbk", "x-gbk") else name  # as browsers do: a superset
     if name and not data.startswith(_BOMS):
-        with suppress(LookupError, UnicodeDecodeError):
-            return data.decode(name), name
+        for encoding in ("utf-8", name):
+            with suppress(LookupError, UnicodeDecodeError):
+                return data.decode(encoding), encoding
     return decode_text(data)
 
 
-def _walk_html(node: Tag, out: _Lines, line: list[str]) -> None:
-    """Flatten the tree to lines: blocks break lines, headings and table rows are one line."""
-    for child in node.children:
-        if isinstance(child, NavigableString):
+def _walk_html(root: Tag, out: _Lines) -> None:
+    """Flatten the tree to lines: blocks break lines, headings and table rows are one line.
+
+    Iterative, because pages with thousands of unclosed <font> tags nest deeper
+    than Python's recursion limit.
+    """
+    line: list[str] = []
+    stack = [(iter(root.children), False)]  # (children left, is the parent a block)
+    while stack:
+        child = next(stack[-1][0], None)
+        if child is None:
+            if stack.pop()[1]:
+                _flush(out, line)
+        elif isinstance(child, NavigableString):
             if type(child) is NavigableString:  # not a comment, doctype or CDATA
                 line.append(str(child))
-            continue
-        if not isinstance(child, Tag):
-            continue
-        name = child.name.lower()
-        block = name in _HEADINGS or name == "tr" or name in _BLOCKS
-        if block:
-            _flush(out, line, blank=name == "br")  # <br><br> is an old-style paragraph break
-        if name in _HEADINGS:
-            out.add(child.get_text(), _HEADINGS[name])  # no separator: it would split Chinese words
-        elif name == "tr":
-            out.row(cell.get_text() for cell in child.find_all(("td", "th"), recursive=False))
-        else:
-            _walk_html(child, out, line)
+        elif isinstance(child, Tag):
+            name = child.name.lower()
+            block = name in _HEADINGS or name == "tr" or name in _BLOCKS
             if block:
-                _flush(out, line)
+                _flush(out, line, blank=name == "br")  # <br><br> is an old-style paragraph break
+            if name in _HEADINGS:  # no separator in get_text: it would split Chinese words
+                out.add(child.get_text(), _HEADINGS[name])
+            elif name == "tr":
+                out.row(cell.get_text() for cell in child.find_all(("td", "th"), recursive=False))
+            else:
+                stack.append((iter(child.children), block))
+    _flush(out, line)
 
 
 def _flush(out: _Lines, line: list[str], blank: bool = False) -> None:
-    text = " ".join("".join(line).split())
+    text = " ".join(_CJK_BREAK.sub("", "".join(line)).split())
     if text or blank:
         out.add(text)
     line.clear()
@@ -303,9 +309,8 @@ def _read_html(path: Path, data: bytes) -> RawDocument:
     soup = BeautifulSoup(_newlines(source), "html.parser")
     for tag in soup.find_all(list(_DROP)):
         tag.decompose()
-    out, line = _Lines(), []
-    _walk_html(soup, out, line)
-    _flush(out, line)
+    out = _Lines()
+    _walk_html(soup, out)
     return out.document(path, "html", encoding)
 
 

@@ -19,7 +19,18 @@ ROLE_WORDS = (
     ("introduction", ("引言", "前言", "总则", "总体要求", "指导思想")),
 )
 INDUSTRY_WORDS = {
-    "电子信息": ("电子信息", "集成电路", "芯片", "半导体", "晶圆", "新型显示", "电脑", "5G", "软件", "传感器"),
+    "电子信息": (
+        "电子信息",
+        "集成电路",
+        "芯片",
+        "半导体",
+        "晶圆",
+        "新型显示",
+        "电脑",
+        "5G",
+        "软件",
+        "传感器",
+    ),
     "汽车": ("汽车", "整车", "汽摩", "智能网联", "动力电池", "车联网", "零部件", "汽配"),
     "装备制造": ("装备", "数控机床", "机器人", "轨道交通", "航空", "增材制造", "风电"),
 }
@@ -65,7 +76,9 @@ def parse_sections(clean: CleanText) -> list[Section]:
         while stack and stack[-1].rank >= until_rank:
             s = stack.pop()
             level = len(stack) + 1
-            done.append(Section(s.number, s.title, level, s.start, s.body_start, at, s.role, s.path))
+            done.append(
+                Section(s.number, s.title, level, s.start, s.body_start, at, s.role, s.path)
+            )
 
     def open_(number: str, title: str, rank: int, start: int, body_start: int) -> None:
         close(rank, start)
@@ -146,8 +159,10 @@ def parse_tables(clean: CleanText) -> list[Table]:
         if not rows:
             continue
         cells = [clean.text[r.start : r.end].split("\t") for r in rows]
-        has_header = len(rows) > 1 and not any(_NUMERIC.match(c) for c in cells[0][1:]) and any(
-            _NUMERIC.match(c) for row in cells[1:] for c in row[1:]
+        has_header = (
+            len(rows) > 1
+            and not any(_NUMERIC.match(c) for c in cells[0][1:])
+            and any(_NUMERIC.match(c) for row in cells[1:] for c in row[1:])
         )
         label = re.sub(r"\s+", "", re.match(r"^表\s*\d+", caption).group(0))
         header = clean.text[rows[0].start : rows[0].end] if has_header else ""

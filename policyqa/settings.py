@@ -30,7 +30,7 @@ class Settings:
     chunk_overlap: int = field(default=1, metadata={"env": "POLICYQA_CHUNK_OVERLAP"})
     max_file_mb: float = field(default=20.0, metadata={"env": "POLICYQA_MAX_FILE_MB"})
     thesaurus: Path = field(
-        default=ROOT / "assistant" / "thesaurus.txt", metadata={"env": "POLICYQA_THESAURUS"}
+        default=ROOT / "index" / "thesaurus.txt", metadata={"env": "POLICYQA_THESAURUS"}
     )
     user_dict: Path = field(
         default=ROOT / "ingest" / "userdict.txt", metadata={"env": "POLICYQA_USER_DICT"}

@@ -84,6 +84,9 @@ SYNTHETIC_PLAN = f"""{SYNTHETIC_LABEL}
 def make_pdf(path: Path, pages: list[str]) -> Path:
     """One PDF page per string, newlines kept as lines, with a real CJK text layer.
 
+    Long lines wrap, and a string longer than a page (about 1,200 characters)
+    flows onto extra pages, so keep each string short when page numbers matter.
+
     The WenQuanYi font ships as a TrueType collection (.ttc); fpdf2 loads
     face 0 of it via `collection_font_number` and embeds a subset, so pypdf
     can map the glyphs back to the Chinese characters.

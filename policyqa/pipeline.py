@@ -1,0 +1,134 @@
+"""Entry points shared by the CLI, the web UI and the evaluator, so that each
+feature has exactly one implementation."""
+
+from __future__ import annotations
+
+import sys
+from functools import cache
+
+from policyqa.index.builder import IngestSummary, ingest
+from policyqa.index.embedder import SentenceTransformerEmbedder
+from policyqa.index.retriever import Filters, Hit, HybridRetriever
+from policyqa.index.store import read_manifest
+from policyqa.ingest.corpus import expected_documents, missing_documents
+from policyqa.ingest.tokenizer import Tokenizer
+from policyqa.settings import Settings
+
+
+@cache
+def tokenizer_for(settings: Settings) -> Tokenizer:
+    return Tokenizer(settings.user_dict, cache_dir=settings.cache_dir)
+
+
+@cache
+def embedder_for(settings: Settings) -> SentenceTransformerEmbedder:
+    return SentenceTransformerEmbedder(settings.embed_model, settings.embed_batch)
+
+
+@cache
+def retriever_for(settings: Settings, mode: str | None = None) -> HybridRetriever:
+    r = HybridRetriever.from_settings(settings, mode=mode or settings.retrieval)
+    return r
+
+
+def run_ingest(
+    settings: Settings, paths=None, rebuild: bool = False, progress: bool = False
+) -> IngestSummary:
+    bar = _progress_bar() if progress else None
+    try:
+        return ingest(
+            settings, embedder_for(settings), tokenizer_for(settings), paths, rebuild, bar
+        )
+    finally:
+        if bar:
+            bar.close()
+
+
+def _progress_bar():
+    from tqdm import tqdm
+
+    class Bar:
+        def __init__(self) -> None:
+            self.bars: dict[str, tqdm] = {}
+
+        def __call__(self, stage: str, done: int, total: int) -> None:
+            bar = self.bars.get(stage)
+            if bar is None:
+                bar = self.bars[stage] = tqdm(total=total, desc=stage, file=sys.stderr, leave=False)
+            bar.n = done
+            bar.refresh()
+
+        def close(self) -> None:
+            for bar in self.bars.values():
+                bar.close()
+
+    return Bar()
+
+
+def passage_dict(hit: Hit) -> dict:
+    c = hit.chunk
+    return {
+        "rank": hit.rank,
+        "chunk_id": c.chunk_id,
+        "score": round(hit.score, 6),
+        "text": c.text,
+        "doc_id": c.doc_id,
+        "doc_title": c.doc_title,
+        "section": c.section,
+        "role": c.role,
+        "industries": c.industries,
+        "page": c.page if c.page > 0 else None,
+        "kind": c.kind,
+        "start": c.start,
+        "end": c.end,
+    }
+
+
+def search_passages(
+    settings: Settings,
+    query: str,
+    k: int = 10,
+    filters: list[str] | Filters | None = None,
+    doc: str | None = None,
+    mode: str | None = None,
+) -> list[dict]:
+    f = filters if isinstance(filters, Filters) else Filters.parse(list(filters or []), doc)
+    hits = retriever_for(settings, mode).search(query, k=k, filters=f)
+    return [passage_dict(h) for h in hits]
+
+
+def index_status(settings: Settings) -> dict:
+    manifest = read_manifest(settings)
+    expected = expected_documents(settings.corpus)
+    files = (manifest or {}).get("files", {})
+    indexed = [{"doc_id": f["doc_id"], "path": p, "title": f["title"]} for p, f in files.items()]
+    info = {
+        "index_dir": str(settings.index_dir.resolve()),
+        "built": manifest is not None,
+        "documents": [
+            {
+                "doc_id": f["doc_id"],
+                "title": f["title"],
+                "doc_type": f["doc_type"],
+                "chunks": f["chunks"],
+                "path": p,
+            }
+            for p, f in files.items()
+        ],
+        "missing": [
+            {"id": e.id, "title": e.title, "doc_type": e.doc_type, "adopted": e.adopted}
+            for e in missing_documents(expected, indexed)
+        ],
+    }
+    if manifest:
+        for key in (
+            "model",
+            "dim",
+            "built_at",
+            "generation",
+            "chroma",
+            "chunk_count",
+            "chunk_size",
+        ):
+            info[key] = manifest.get(key)
+    return info

@@ -1,0 +1,102 @@
+"""Shared fixtures. State goes to a temp POLICYQA_HOME; the fake embedder is
+deterministic (seeded by a hash of the text) so unit tests need no model."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
+
+from policyqa.settings import ROOT, Settings  # noqa: E402
+
+PAPER = ROOT / "corpus" / "paper-chengyu-three-clusters-2025.txt"
+ARTIFACTS = ROOT / "test-artifacts"
+
+
+class FakeEmbedder:
+    """Hash-seeded unit vectors: same text, same vector; fast and offline."""
+
+    name = "fake-embedder"
+
+    def __init__(self, dim: int = 32) -> None:
+        self._dim = dim
+        self.calls = 0
+        self.texts = 0
+
+    @property
+    def dim(self) -> int:
+        return self._dim
+
+    def embed(self, texts: list[str]) -> np.ndarray:
+        self.calls += 1
+        self.texts += len(texts)
+        out = np.empty((len(texts), self._dim), dtype=np.float32)
+        for i, t in enumerate(texts):
+            seed = int.from_bytes(hashlib.sha256(t.encode("utf-8")).digest()[:8], "little")
+            v = np.random.default_rng(seed).standard_normal(self._dim)
+            out[i] = v / np.linalg.norm(v)
+        return out
+
+
+@pytest.fixture
+def fake_embedder() -> FakeEmbedder:
+    return FakeEmbedder()
+
+
+@pytest.fixture(scope="session")
+def tokenizer(tmp_path_factory):
+    from policyqa.ingest.tokenizer import Tokenizer
+
+    return Tokenizer(cache_dir=tmp_path_factory.mktemp("jieba"))
+
+
+@pytest.fixture
+def settings(tmp_path) -> Settings:
+    """Settings with a temp home and a temp corpus folder holding a copy of the paper."""
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    for f in (ROOT / "corpus").iterdir():
+        shutil.copy(f, corpus / f.name)
+    return Settings.from_env(home=tmp_path / "home", corpus=corpus, embed_model="fake-embedder")
+
+
+@pytest.fixture(scope="session")
+def real_embedder():
+    from policyqa.index.embedder import SentenceTransformerEmbedder
+
+    emb = SentenceTransformerEmbedder()
+    emb.warm_up()
+    return emb
+
+
+@pytest.fixture(scope="session")
+def paper_settings(tmp_path_factory, real_embedder, tokenizer) -> Settings:
+    """The real paper indexed once per session with the real packaged model."""
+    from policyqa.index.builder import ingest
+
+    home = tmp_path_factory.mktemp("paper-home")
+    s = Settings.from_env(home=home)
+    summary = ingest(s, real_embedder, tokenizer)
+    assert summary.chunks > 0 and not summary.errors
+    return s
+
+
+@pytest.fixture(scope="session")
+def paper_retriever(paper_settings, real_embedder, tokenizer):
+    from policyqa.index.retriever import HybridRetriever
+
+    return HybridRetriever(paper_settings, real_embedder, tokenizer)
+
+
+@pytest.fixture(scope="session")
+def artifacts() -> Path:
+    ARTIFACTS.mkdir(exist_ok=True)
+    return ARTIFACTS
