@@ -37,6 +37,14 @@ class LexicalIndex:
             return np.zeros(self.size, dtype=np.float32)
         return self._bm25.get_scores(known).astype(np.float32, copy=False)
 
+    def doc_freq(self, term: str) -> int:
+        """Number of indexed documents containing term (0 when unknown)."""
+        idx = self._vocab.get(term)
+        if idx is None or term == "":
+            return 0
+        indptr = self._bm25.scores["indptr"]
+        return int(indptr[idx + 1] - indptr[idx])
+
     def save(self, folder: Path) -> None:
         folder = Path(folder)
         folder.mkdir(parents=True, exist_ok=True)

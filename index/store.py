@@ -12,13 +12,14 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
 from policyqa.documents import INDUSTRIES, Chunk, Document, Section, TableRecord
-from policyqa.errors import IndexMissingError, ModelMismatchError
+from policyqa.errors import IndexMissingError, ModelMismatchError, PolicyQAError
 from policyqa.ingest.tokenizer import Tokenizer, bigrams
 from policyqa.settings import Settings
 
@@ -98,6 +99,58 @@ def write_generation(
     texts = [c.retrieval_text() for c in chunks]
     LexicalIndex.build([tokenizer.terms(t) for t in texts]).save(folder / "bm25")
     LexicalIndex.build([bigrams(t) for t in texts]).save(folder / "bigram")
+
+
+def rebuild_keyword_index(settings: Settings, tokenizer: Tokenizer) -> int:
+    """Rewrite the live generation's chunks.jsonl, bm25/ and bigram/ from its Chroma collection.
+
+    Chroma holds every chunk's text and metadata, so lost or damaged keyword files come
+    back without re-embedding anything. Rows keep the ingest order (documents as in
+    docs.json, then chunk ordinal). Returns the number of chunks.
+    """
+    from .lock import WriterLock
+
+    with WriterLock(settings.home):
+        manifest = read_manifest(settings)
+        if manifest is None:
+            raise IndexMissingError(
+                f"no index under {settings.index_dir}: run `policyqa ingest` first"
+            )
+        generation = manifest["generation"]
+        folder = gen_dir(settings, generation)
+        store = ChromaStore.open(
+            settings.chroma_url, settings.chroma_dir, settings.collection, generation
+        )
+        chunks = [chunk for chunk, _ in store.iter_all()]
+        if len(chunks) != manifest["chunk_count"]:
+            raise PolicyQAError(
+                f"Chroma holds {len(chunks)} chunks of generation {generation}, the manifest "
+                f"{manifest['chunk_count']}: run `policyqa ingest --rebuild`"
+            )
+        order: dict[str, int] = {}
+        if (folder / "docs.json").exists():
+            docs = json.loads((folder / "docs.json").read_text(encoding="utf-8"))
+            order = {d["doc_id"]: n for n, d in enumerate(docs)}
+        chunks.sort(key=lambda c: (order.get(c.doc_id, len(order)), c.ordinal, c.content_hash))
+        folder.mkdir(parents=True, exist_ok=True)
+        tmp = folder / f".chunks.jsonl.{os.getpid()}.tmp"
+        with open(tmp, "w", encoding="utf-8") as fh:
+            for c in chunks:
+                fh.write(json.dumps({"text": c.text, **c.metadata()}, ensure_ascii=False) + "\n")
+        os.replace(tmp, folder / "chunks.jsonl")
+        texts = [c.retrieval_text() for c in chunks]
+        _replace_dir(LexicalIndex.build([tokenizer.terms(t) for t in texts]), folder / "bm25")
+        _replace_dir(LexicalIndex.build([bigrams(t) for t in texts]), folder / "bigram")
+    return len(chunks)
+
+
+def _replace_dir(index: LexicalIndex, target: Path) -> None:
+    """Save next to target, then swap it in, so a crash never leaves half a folder."""
+    tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+    shutil.rmtree(tmp, ignore_errors=True)
+    index.save(tmp)
+    shutil.rmtree(target, ignore_errors=True)
+    os.replace(tmp, target)
 
 
 def load_chunks(folder: Path) -> list[Chunk]:

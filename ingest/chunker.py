@@ -103,14 +103,22 @@ def _content_regions(doc: Document, tables: list[Table]) -> Iterator[tuple[Secti
     """Body text of each section, without its subsections and tables."""
     sections = doc.sections
     for k, sec in enumerate(sections):
-        children = [s.start for s in sections[k + 1 :] if sec.start < s.start < sec.end]
-        stop = min(children, default=sec.end)
+        # nested sections may start where sec does (a document opening with a heading) and
+        # sec's own text may follow them ("（三）…" after item （二） closed), so skip every span
+        nested = [
+            (s.start, s.end)
+            for s in sections[k + 1 :]
+            if sec.start <= s.start < sec.end and s.level > sec.level
+        ]
         pos = sec.body_start
-        for t in tables:
-            if pos <= t.start < stop:
-                yield sec, pos, t.start
-                pos = t.end
-        yield sec, pos, stop
+        for start, stop in [*nested, (sec.end, sec.end)]:
+            for t in tables:
+                if pos <= t.start < start:
+                    yield sec, pos, t.start
+                    pos = t.end
+            if pos < start:
+                yield sec, pos, start
+            pos = max(pos, stop)
 
 
 def chunk_document(

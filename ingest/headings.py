@@ -28,6 +28,8 @@ _PATTERNS = (
     ("arabic_paren", 7, re.compile(r"^([（(]\d{1,2}[）)])\s*(.*)$")),
 )
 
+_ITEM_FAMILIES = ("cn", "cn_paren", "arabic", "arabic_paren")
+
 
 @dataclass(frozen=True)
 class HeadingInfo:
@@ -63,5 +65,18 @@ def heading_info(line: str) -> HeadingInfo | None:
             return None
         if family == "academic":
             rank = number.count(".") + 1
-        return HeadingInfo(number, line.rstrip("。"), rank)
+        # a list item that is one whole sentence ("（1）每条重点产业链明确一名牵头负责同志。")
+        # is content too: as a plain heading its text would be in no chunk
+        inline = family in _ITEM_FAMILIES and line[-1] in "。；;"
+        return HeadingInfo(number, line.rstrip("。"), rank, inline=inline)
+    return None
+
+
+def number_rank(line: str) -> int | None:
+    """Rank of the government list marker (一、 （一） 1. （1）) a line starts with, heading
+    or not: "（三）区域协同有待加强。跨区域…" is a paragraph, yet it ends item （二）."""
+    line = line.strip()
+    for family, rank, pattern in _PATTERNS:
+        if family in _ITEM_FAMILIES and pattern.match(line):
+            return rank
     return None

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from policyqa.documents import Section, TableRecord
 
 from .clean import CleanText, Unit
+from .headings import heading_info, number_rank
 
 ROLE_WORDS = (
     ("references", ("参考文献",)),
@@ -34,6 +35,9 @@ INDUSTRY_WORDS = {
     "汽车": ("汽车", "整车", "汽摩", "智能网联", "动力电池", "车联网", "零部件", "汽配"),
     "装备制造": ("装备", "数控机床", "机器人", "轨道交通", "航空", "增材制造", "风电"),
 }
+
+
+_ARTICLE = re.compile(r"^第.+条$")
 
 
 def role_of(title: str) -> str | None:
@@ -83,23 +87,41 @@ def parse_sections(clean: CleanText) -> list[Section]:
     def open_(number: str, title: str, rank: int, start: int, body_start: int) -> None:
         close(rank, start)
         parent_role = stack[-1].role if stack else "other"
-        # a subsection keeps its chapter's role ("对策 > 4.5 深化金融一体化")
-        own = role_of(title) if parent_role in ("other", "introduction") else None
-        role = own or parent_role
+        parent_title = stack[-1].title if stack else ""
+        # a subsection keeps its chapter's role ("对策 > 4.5 深化金融一体化"), except in a
+        # chapter that names several roles ("发展现状与存在的问题 > 一、发展现状" is status)
+        own = role_of(title)
+        if own and (parent_role in ("other", "introduction") or own in _roles_in(parent_title)):
+            role = own
+        else:
+            role = parent_role
         path = " > ".join(t for t in [s.title for s in stack] + [title] if t)
         stack.append(_Open(number, title, rank, start, body_start, role, path))
+
+    def close_items(rank: int, at: int) -> None:
+        """A numbered paragraph ("（三）区域协同有待加强。跨区域…") ends the previous item of
+        its rank, so its text is not filed under that item; an article (第X条) keeps its items."""
+        n = len(stack)
+        while n > 1 and stack[n - 1].rank >= rank and not _ARTICLE.match(stack[n - 1].number):
+            n -= 1
+        if n < len(stack):
+            close(stack[n].rank, at)
 
     first = clean.units[0].start if clean.units else 0
     open_("", "", 0, first, first)  # title block / preamble
     stack[-1].rank = 0
     for unit in clean.units:
         line = text[unit.start : unit.end]
+        item_rank = number_rank(line) if unit.kind == "text" else None
+        if item_rank:
+            close_items(item_rank, unit.start)
         top = stack[-1]
         if unit.kind == "heading":
             open_(_number(line), line, unit.level, unit.start, unit.end)
         elif unit.kind == "inline":
-            title = "摘要" if line.startswith("摘") else line.split()[0][:12]
-            open_("", title, unit.level, unit.start, unit.start)
+            info = heading_info(line)
+            title = info.title if info else line.split()[0][:12]
+            open_(_number(line), title, unit.level, unit.start, unit.start)
         elif unit.kind == "text" and top.title == "摘要":
             open_("", "引言", 1, unit.start, unit.start)
             stack[-1].role = "introduction"
@@ -116,8 +138,13 @@ def parse_sections(clean: CleanText) -> list[Section]:
 
 
 def _number(line: str) -> str:
-    m = re.match(r"^(\S+?)(?=\s|[\u4e00-\u9fff])", line)
-    return m.group(1) if m else ""
+    """The heading's number ("第一章", "（一）", "3.2"), '' when a format marks it unnumbered."""
+    info = heading_info(line)
+    return info.number if info else ""
+
+
+def _roles_in(title: str) -> set[str]:
+    return {role for role, words in ROLE_WORDS if any(w in title for w in words)}
 
 
 def leaf_section(sections: list[Section], offset: int) -> Section:

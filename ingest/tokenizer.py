@@ -49,6 +49,7 @@ class Tokenizer:
         self._jieba.load_userdict(str(user_dict or _HERE / "userdict.txt"))
         words = Path(stopwords or _HERE / "stopwords.txt").read_text(encoding="utf-8")
         self.stopwords = frozenset(w.strip() for w in words.splitlines() if w.strip())
+        self._pos = None
 
     def cut(self, text: str) -> list[str]:
         """Exact segmentation: the pieces concatenate back to `text`."""
@@ -65,6 +66,15 @@ class Tokenizer:
 
     def add_word(self, word: str, freq: int | None = None) -> None:
         self._jieba.add_word(word, freq)
+
+    def tags(self, text: str) -> dict[str, str]:
+        """Part-of-speech flag of each word (n, ns, v, m, …), from jieba's tagger
+        running on this instance's dictionary."""
+        if self._pos is None:
+            import jieba.posseg
+
+            self._pos = jieba.posseg.POSTokenizer(self._jieba)
+        return {p.word: p.flag for p in self._pos.lcut(normalize(text))}
 
 
 def bigrams(text: str) -> list[str]:

@@ -146,5 +146,84 @@ def status(ctx: click.Context, as_json: bool) -> None:
         click.echo("all expected documents are present")
 
 
+@main.command()
+@click.argument("question", required=False)
+@click.option("--filter", "filters", multiple=True, help="key=value (doc, role, industry, page).")
+@click.option("--doc", default=None, help="Only this document id.")
+@click.option("--json", "as_json", is_flag=True, help="Print the result object as JSON.")
+@click.option("--llm", is_flag=True, envvar="POLICYQA_USE_LLM",
+              help="Let the configured chat model write the answer (falls back to extractive).")
+@click.pass_context
+def ask(ctx, question: str | None, filters: tuple[str, ...], doc: str | None, as_json: bool, llm: bool):
+    """Answer QUESTION with cited sources; without QUESTION, an interactive prompt with history."""
+    from .pipeline import ask as ask_fn
+    from .render import format_answer
+
+    settings = _settings(ctx)
+    try:
+        from policyqa.index.retriever import Filters
+
+        f = Filters.parse(list(filters), doc)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc)) from exc
+    if question is not None:
+        result = ask_fn(settings, question, filters=f, use_llm=llm)
+        click.echo(json.dumps(result, ensure_ascii=False, indent=1) if as_json else format_answer(result))
+        return
+    history: list[dict] = []
+    click.echo("输入问题，回车提交；空行或 Ctrl-D 退出。")
+    while True:
+        try:
+            line = input("问> ")
+        except EOFError:
+            break
+        if not line.strip():
+            break
+        result = ask_fn(settings, line, history=history, filters=f, use_llm=llm)
+        click.echo(format_answer(result))
+        history += [{"role": "user", "content": line}, {"role": "assistant", "content": result["answer"]}]
+
+
+@main.command()
+@click.option("--host", default=None, envvar="POLICYQA_HOST", help="Bind address (default 127.0.0.1).")
+@click.option("--port", default=None, type=int, envvar="POLICYQA_PORT", help="Port (default 7860).")
+@click.pass_context
+def serve(ctx, host: str | None, port: int | None) -> None:
+    """Start the web UI (chat, passage search, documents)."""
+    from policyqa.assistant.webapp import serve as serve_app
+
+    settings = _settings(ctx).with_(**{k: v for k, v in (("host", host), ("port", port)) if v})
+    serve_app(settings)
+
+
+@main.command("eval")
+@click.option("--gold", type=click.Path(exists=True, path_type=Path), required=True,
+              envvar="POLICYQA_GOLD", help="Gold questions (JSONL).")
+@click.option("-k", "k", default=5, show_default=True, help="Cut-off for hit@k and recall@k.")
+@click.option("--json", "json_out", type=click.Path(path_type=Path), default=None,
+              help="Write per-question results and scores here.")
+@click.option("--report", "report_dir", type=click.Path(path_type=Path), default=None,
+              help="Write report.md, metrics.json and compare.png here.")
+@click.option("--compare", is_flag=True, help="Also run BM25-only, dense-only and the naive LangChain baseline.")
+@click.pass_context
+def eval_cmd(ctx, gold: Path, k: int, json_out: Path | None, report_dir: Path | None, compare: bool):
+    """Score answers and retrieval against gold evidence."""
+    from policyqa.eval.runner import run_eval
+
+    run_eval(_settings(ctx), gold, k=k, compare=compare, json_out=json_out, report_dir=report_dir)
+
+
+@main.command()
+@click.option("--report", "report_dir", type=click.Path(path_type=Path), default=Path("out/bench"),
+              show_default=True, help="Folder for bench.json, bench.md and plots.")
+@click.option("--quick", is_flag=True, help="Small sizes only: a smoke run in under a minute.")
+@click.pass_context
+def bench(ctx, report_dir: Path, quick: bool) -> None:
+    """Measure ingest against encode-only, query latency, cold start and scale."""
+    from policyqa.eval.bench import run_bench
+
+    run_bench(_settings(ctx), report_dir, quick=quick)
+
+
 if __name__ == "__main__":
     main()

@@ -132,3 +132,78 @@ def index_status(settings: Settings) -> dict:
         ):
             info[key] = manifest.get(key)
     return info
+
+
+def chunk_by_id(settings: Settings, chunk_id: str):
+    """The chunk with this id in the live index, or None."""
+    snap = retriever_for(settings).snapshot
+    row = snap.row_of.get(chunk_id)
+    return snap.chunks[row] if row is not None else None
+
+
+def chunk_text(settings: Settings, chunk_id: str) -> str | None:
+    chunk = chunk_by_id(settings, chunk_id)
+    return chunk.text if chunk else None
+
+
+def passage_context(settings: Settings, chunk_id: str, quote: str = "") -> dict | None:
+    """A passage in its surroundings: the paragraph(s) around it in the cleaned
+    document, the passage offsets within that context, and the quote offsets."""
+    snap = retriever_for(settings).snapshot
+    row = snap.row_of.get(chunk_id)
+    if row is None:
+        return None
+    c = snap.chunks[row]
+    doc = snap.docs[c.doc_id]
+    text = doc.text
+    a = text.rfind("\n\n", 0, c.start)
+    a = 0 if a < 0 else a + 2
+    b = text.find("\n\n", c.end)
+    b = len(text) if b < 0 else b
+    q = text.find(quote, c.start, c.end) if quote else -1
+    return {
+        "chunk_id": chunk_id,
+        "doc_id": c.doc_id,
+        "doc_title": doc.title,
+        "section": c.section,
+        "page": c.page if c.page > 0 else None,
+        "context": text[a:b],
+        "context_start": a,
+        "passage_start": c.start - a,
+        "passage_end": c.end - a,
+        "quote_start": (q - a) if q >= 0 else None,
+        "quote_end": (q - a + len(quote)) if q >= 0 else None,
+        "metadata": doc.metadata,
+    }
+
+
+def document_metadata(settings: Settings, doc_id: str) -> dict:
+    """Title, doc type and sidecar metadata (authors, article number, …) of an indexed document."""
+    doc = retriever_for(settings).snapshot.docs.get(doc_id)
+    if doc is None:
+        return {}
+    return {"doc_id": doc.doc_id, "title": doc.title, "doc_type": doc.doc_type, **doc.metadata}
+
+
+@cache
+def assistant_for(settings: Settings, mode: str | None = None):
+    from policyqa.assistant.answer import Assistant
+
+    return Assistant(settings, retriever_for(settings, mode))
+
+
+def ask(
+    settings: Settings,
+    question: object,
+    history: list[dict] | None = None,
+    filters: Filters | None = None,
+    use_llm: bool = False,
+    mode: str | None = None,
+) -> dict:
+    """The answer as a plain dict (the JSON shape of `policyqa ask --json`)."""
+    result = assistant_for(settings, mode).ask(question, history=history, filters=filters)
+    if use_llm:
+        from policyqa.assistant.llm import llm_answer
+
+        result = llm_answer(settings, result)
+    return result.to_dict()

@@ -1,0 +1,260 @@
+"""Sentence-level evidence: split passages into sentences and score how well
+each one covers the question's content terms (IDF-weighted, synonyms count)."""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+from policyqa.documents import Chunk
+from policyqa.index.query import Query, Thesaurus
+from policyqa.index.store import Snapshot
+from policyqa.ingest.chunker import sentences
+from policyqa.ingest.tokenizer import Tokenizer, normalize
+
+# Words that say what kind of answer is wanted, not what it is about.
+QUESTION_WORDS = frozenset(
+    [
+        "问题",
+        "对策",
+        "建议",
+        "措施",
+        "举措",
+        "办法",
+        "哪些",
+        "哪个",
+        "哪几",
+        "哪",
+        "什么",
+        "多少",
+        "几",
+        "如何",
+        "怎么",
+        "怎样",
+        "怎么办",
+        "为什么",
+        "是否",
+        "有没有",
+        "文章",
+        "论文",
+        "本文",
+        "研究",
+        "提出",
+        "存在",
+        "方面",
+        "具体",
+        "主要",
+        "分别",
+        "情况",
+        "可以",
+        "应该",
+        "应当",
+        "需要",
+        "能够",
+        "能",
+        "要",
+        "有",
+        "是",
+        "没有",
+        "目前",
+        "现在",
+        "当前",
+        "针对",
+        "关于",
+        "方面",
+        "概括",
+        "体现",
+        "包括",
+        "哪些方面",
+        "有何",
+        "何",
+        "多",
+        "大",
+        "高",
+        "怎么样",
+        "吗",
+        "呢",
+        "请问",
+        "介绍",
+        "一下",
+        "列出",
+        "说说",
+        "讲讲",
+        "帮",
+        "看看",
+        "应对",
+        "解决",
+        "重点",
+        "做",
+        "干",
+        "做法",
+        "表现",
+        "哪里",
+        "体现",
+        "几个",
+        "哪几个",
+        "哪几",
+        "第几",
+        "四个",
+        "三个",
+        "五个",
+        "六个",
+        "四条",
+        "三条",
+        "几条",
+        "共有",
+        "一共",
+        "总共",
+        "是不是",
+        "有没有",
+        "怎样才能",
+        "才能",
+        "为何",
+        "原因",
+        "意味着",
+    ]
+)
+_ENUM = re.compile(
+    r"(?:[一二三四五六七八九十]是|[（(][1-9一二三四五六七八九十][）)]|首先|其次|再次|最后|第[一二三四五六七八九十])"
+)
+_DIGIT = re.compile(r"\d")
+
+
+NOUNISH = ("n", "j", "l", "eng", "vn", "t")
+
+
+@dataclass
+class Term:
+    text: str
+    idf: float
+    alts: tuple[str, ...]  # the term and its synonyms, normalised
+    known: bool
+    nounish: bool  # nouns, names, terms, ordinals: unknown ones mean another topic
+
+
+@dataclass
+class Sentence:
+    chunk: Chunk
+    start: int  # offsets in the document's cleaned text
+    end: int
+    text: str
+    rank: int  # rank of its passage
+    score: float = 0.0
+    coverage: float = 0.0
+
+
+class Scorer:
+    def __init__(self, snap: Snapshot, tokenizer: Tokenizer, thesaurus: Thesaurus) -> None:
+        self.snap = snap
+        self.tokenizer = tokenizer
+        self.thesaurus = thesaurus
+        self.n = max(len(snap.chunks), 1)
+
+    def tokenizer_query(self, text: str) -> Query:
+        """A Query for text (no synonym expansion): terms of a title, say."""
+        return Query(text, text, self.tokenizer.terms(text), [])
+
+    def idf(self, term: str) -> float:
+        df = max(self.snap.bm25.doc_freq(term), self.snap.bm25.doc_freq(normalize(term)))
+        return math.log(1 + (self.n - df + 0.5) / (df + 0.5))
+
+    def terms(self, query: Query) -> list[Term]:
+        flags = self.tokenizer.tags(query.text)
+        out: list[Term] = []
+        for t in dict.fromkeys(query.terms):
+            if t in QUESTION_WORDS or len(t) < 2 and not t.isdigit():
+                continue
+            if any(t != o.text and t in o.text for o in out):
+                continue  # search-mode sub-token of a term already counted
+            alts = [t] + [normalize(w) for g in self.thesaurus.groups if t in g for w in g]
+            known = any(self.snap.bm25.doc_freq(a) > 0 for a in alts) or any(
+                a in self._vocab_text for a in alts
+            )
+            flag = flags.get(t) or next((f for w, f in flags.items() if t in w), "x")
+            nounish = flag.startswith(NOUNISH) or (
+                flag == "m" and "几" not in t and not t.isdigit()
+            )
+            out.append(Term(t, self.idf(t), tuple(dict.fromkeys(alts)), known, nounish))
+        return out
+
+    @property
+    def _vocab_text(self) -> str:
+        return _corpus_text(id(self.snap), self.snap)
+
+    def coverage(self, terms: list[Term], text: str, context: str = "") -> float:
+        """IDF-weighted share of terms found in text; a term found only in the
+        context (section title, previous sentence) counts half."""
+        total = sum(t.idf for t in terms)
+        if not total:
+            return 0.0
+        norm, ctx = normalize(text), normalize(context)
+        found = 0.0
+        for t in terms:
+            if any(a in norm for a in t.alts):
+                found += t.idf
+            elif ctx and any(a in ctx for a in t.alts):
+                found += 0.5 * t.idf
+        return found / total
+
+    def unknown_share(self, terms: list[Term]) -> float:
+        total = sum(t.idf for t in terms)
+        return sum(t.idf for t in terms if not t.known and t.nounish) / total if total else 0.0
+
+
+_CORPUS_CACHE: dict[int, str] = {}
+
+
+def _corpus_text(key: int, snap: Snapshot) -> str:
+    if key not in _CORPUS_CACHE:
+        _CORPUS_CACHE.clear()
+        _CORPUS_CACHE[key] = normalize("\n".join(d.text for d in snap.docs.values()))
+    return _CORPUS_CACHE[key]
+
+
+@lru_cache(maxsize=4096)
+def _spans(text: str) -> tuple[tuple[int, int], ...]:
+    return tuple(sentences(text, 0, len(text)))
+
+
+def chunk_sentences(chunk: Chunk, rank: int) -> list[Sentence]:
+    out = []
+    for a, b in _spans(chunk.text):
+        if chunk.kind == "table":
+            continue
+        out.append(Sentence(chunk, chunk.start + a, chunk.start + b, chunk.text[a:b], rank))
+    return out
+
+
+def table_rows(chunk: Chunk, rank: int) -> list[Sentence]:
+    out = []
+    pos = 0
+    for line in chunk.text.split("\n"):
+        if "\t" in line:
+            out.append(
+                Sentence(chunk, chunk.start + pos, chunk.start + pos + len(line), line, rank)
+            )
+        pos += len(line) + 1
+    return out
+
+
+def enumerated_items(chunk: Chunk, rank: int) -> list[Sentence]:
+    """Items such as 一是…; / （1）… inside a passage, each as its own span."""
+    out = []
+    text = chunk.text
+    starts = [m.start() for m in _ENUM.finditer(text)]
+    for n, a in enumerate(starts):
+        limit = starts[n + 1] if n + 1 < len(starts) else len(text)
+        stop = _first_stop(text, a, limit)
+        out.append(Sentence(chunk, chunk.start + a, chunk.start + stop, text[a:stop], rank))
+    return out
+
+
+def _first_stop(text: str, a: int, limit: int) -> int:
+    m = re.compile(r"[。；;!?！？]").search(text, a, limit)
+    return m.end() if m else limit
+
+
+def has_number(text: str) -> bool:
+    return bool(_DIGIT.search(text))

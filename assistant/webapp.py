@@ -1,0 +1,518 @@
+"""The web UI: chat for officials, passage search for researchers, documents.
+
+>>> demo = build_app(Settings.from_env())      # a gr.Blocks with its queue set
+>>> demo.launch(**launch_kwargs(settings))     # what `policyqa serve` does
+
+Every answer comes from `pipeline.ask`, every passage from `pipeline`; this
+module only lays them out. Text from documents and users is escaped in
+`ui_render` before it reaches the page. Answers stream: the question is
+answered once, then the text is sent in growing prefixes so it appears while
+the sources panel is prepared.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+import shutil
+import tempfile
+import time
+import uuid
+from collections import Counter
+from pathlib import Path
+
+os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+
+import gradio as gr  # noqa: E402
+
+from policyqa import pipeline  # noqa: E402
+from policyqa.errors import PolicyQAError  # noqa: E402
+from policyqa.index.retriever import Filters  # noqa: E402
+from policyqa.ingest.loaders import SUPPORTED  # noqa: E402
+from policyqa.settings import Settings  # noqa: E402
+
+from . import ui_render as ui  # noqa: E402
+from .citation import gbt7714  # noqa: E402
+
+log = logging.getLogger(__name__)
+
+EXAMPLES = (
+    "成渝新能源汽车本地配套率是多少？",
+    "针对产业链薄弱有什么对策？",
+    "成渝地区三大产业集群协同发展存在哪些问题？",
+)
+INDUSTRY_CHOICES = [("全部产业", ""), "电子信息", "汽车", "装备制造"]
+ROLE_CHOICES = [
+    ("全部章节", ""),
+    ("现状", "status"),
+    ("问题", "problem"),
+    ("对策", "countermeasure"),
+]
+CONCURRENCY = 4  # answers computed at once; the rest wait in the queue
+QUEUE_SIZE = 128
+STREAM_DELAY = 0.02  # seconds between streamed prefixes
+EXPORT_DIR = Path(tempfile.gettempdir()) / "policyqa-exports"
+_INGEST_PROGRESS = gr.Progress(track_tqdm=True)  # one upload at a time (concurrency 1)
+
+# Clicks on [n] markers and source cards become a `select` event carrying the
+# reference ("turn-n", "turn-rI" or "c:chunk_id"). The chat panel listens on the
+# whole chat column, since markers live in the chatbot; other panels on themselves.
+_CLICK_JS = """
+const scopeSel = props.scope || null;
+const key = '__pq_' + (scopeSel || element.id || Math.random());
+window[key + '_trigger'] = trigger;
+const root = scopeSel ? document : element;
+if (!(window[key + '_bound'] && scopeSel)) {
+  window[key + '_bound'] = true;
+  const fire = (e) => {
+    const t = e.target.closest('a[href^="#pq-"], [data-pq-ref]');
+    if (!t || (scopeSel && !t.closest(scopeSel))) return;
+    if (e.type === 'keydown' && e.key !== 'Enter') return;
+    e.preventDefault(); e.stopPropagation();
+    const ref = t.getAttribute('data-pq-ref') || t.getAttribute('href').slice(4);
+    window[key + '_trigger']('select', {index: ref, value: ref});
+  };
+  root.addEventListener('click', fire, true);
+  root.addEventListener('keydown', fire, true);
+}
+"""
+
+CSS = """
+.pq-card {border: 1px solid var(--border-color-primary); border-radius: 8px; padding: 8px 10px;
+  margin: 6px 0; cursor: pointer; background: var(--background-fill-secondary);}
+.pq-card:hover, .pq-card:focus {border-color: var(--color-accent);}
+.pq-head {font-size: 0.9em; color: var(--body-text-color-subdued); margin-bottom: 4px;}
+.pq-title {font-weight: 600; color: var(--body-text-color);}
+.pq-n {font-weight: 700; color: var(--color-accent); margin-right: 4px;}
+.pq-text {white-space: pre-wrap; line-height: 1.7; color: var(--body-text-color);}
+mark.pq-quote {background: #ffe08a; color: #222; padding: 0 1px;}
+mark.pq-term {background: #c9e7ff; color: #111;}
+mark.pq-passage {background: #eef6e8; color: #222;}
+.pq-cite {font-size: 0.85em; margin-top: 6px; color: var(--body-text-color-subdued);
+  user-select: all;}
+.pq-banner {font-weight: 600; color: #b45309; margin-bottom: 6px;}
+.pq-empty {color: var(--body-text-color-subdued);}
+.pq-table {border-collapse: collapse; width: 100%;}
+.pq-table th, .pq-table td {border: 1px solid var(--border-color-primary); padding: 4px 8px;}
+.pq-missing {margin-top: 12px; padding: 8px 12px; border-left: 4px solid #d97706;}
+.pq-score {float: right; font-size: 0.85em;}
+.pq-context .pq-text {max-height: 420px; overflow-y: auto;}
+"""
+FONTS = ["WenQuanYi Micro Hei", "Noto Sans CJK SC", "Microsoft YaHei", "PingFang SC", "sans-serif"]
+
+
+def _filters(doc: str | None, industry: str | None, role: str | None) -> Filters:
+    return Filters(doc=doc or None, industry=industry or None, role=role or None)
+
+
+def _doc_choices(settings: Settings) -> list[tuple[str, str]]:
+    docs = pipeline.index_status(settings).get("documents", [])
+    return [("全部文档", "")] + [(d["title"], d["doc_id"]) for d in docs]
+
+
+def _export_file(text: str, suffix: str, encoding: str = "utf-8") -> str:
+    """A fresh file in the temp dir (which Gradio may serve); old ones are pruned."""
+    EXPORT_DIR.mkdir(parents=True, exist_ok=True)
+    cutoff = time.time() - 86400
+    for old in EXPORT_DIR.iterdir():
+        if old.stat().st_mtime < cutoff:
+            old.unlink(missing_ok=True)
+    path = EXPORT_DIR / f"policyqa-{time.strftime('%Y%m%d-%H%M%S')}-{uuid.uuid4().hex[:6]}{suffix}"
+    path.write_text(text, encoding=encoding)
+    return str(path)
+
+
+def _history(turns: list[dict]) -> list[dict]:
+    """Earlier turns as plain-text messages for `ask` (the chatbot holds escaped Markdown)."""
+    out: list[dict] = []
+    for t in turns:
+        out += [
+            {"role": "user", "content": t["question"]},
+            {"role": "assistant", "content": t["answer"]},
+        ]
+    return out
+
+
+def _role_counts(settings: Settings) -> dict[str, dict[str, int]]:
+    counts = Counter((c.doc_id, c.role) for c in pipeline.retriever_for(settings).snapshot.chunks)
+    out: dict[str, dict[str, int]] = {}
+    for (doc, role), n in counts.items():
+        out.setdefault(doc, {})[role] = n
+    return out
+
+
+def _status(settings: Settings) -> str:
+    status = pipeline.index_status(settings)
+    return ui.status_html(status, _role_counts(settings) if status.get("built") else {})
+
+
+def _safe_name(name: str) -> str:
+    stem = re.sub(r"[^\w\u4e00-\u9fff.()（）\-]+", "_", Path(name).name).lstrip("._")
+    return stem[-120:] or "upload"
+
+
+def build_app(settings: Settings) -> gr.Blocks:
+    """The three tabs, wired to `pipeline`, with the queue set for many users."""
+    use_llm = bool(settings.llm_base_url and settings.llm_model)
+
+    def chat(message, chatbot, turns, doc, industry, role):
+        question = (message or "").strip()
+        if not question:
+            yield gr.skip(), gr.skip(), gr.skip(), gr.skip(), gr.skip(), gr.skip(), gr.skip()
+            return
+        turns = list(turns or []) if chatbot else []
+        chatbot = list(chatbot or []) + [
+            {"role": "user", "content": ui.md_text(question)},
+            {"role": "assistant", "content": "正在检索文件……"},
+        ]
+        yield chatbot, "", gr.skip(), gr.skip(), turns, gr.skip(), gr.skip()
+        try:
+            result = pipeline.ask(
+                settings,
+                question,
+                history=_history(turns),
+                filters=_filters(doc, industry, role),
+                use_llm=use_llm,
+            )
+        except PolicyQAError as exc:
+            chatbot[-1] = {"role": "assistant", "content": "⚠️ " + ui.md_text(str(exc))}
+            yield chatbot, gr.skip(), gr.skip(), gr.skip(), turns, gr.skip(), gr.skip()
+            return
+        turn = len(turns)
+        answer = result.get("answer") or ""
+        cited = [c["n"] for c in result.get("citations") or []]
+        prefix = "" if result.get("answerable", True) else "**未能根据文件回答：** "
+        resolved = result.get("resolved_question") or ""
+        if resolved and resolved != question:
+            prefix = f"*（按“{ui.md_text(resolved)}”理解）*\n\n" + prefix
+        for cut in ui.stream_cuts(answer):
+            chatbot[-1] = {
+                "role": "assistant",
+                "content": prefix + ui.answer_markdown(answer[:cut], turn, cited),
+            }
+            yield chatbot, gr.skip(), gr.skip(), gr.skip(), gr.skip(), gr.skip(), gr.skip()
+            time.sleep(STREAM_DELAY)
+        tail = ""
+        if result.get("notice"):
+            tail += "\n\n> 提示：" + ui.md_text(result["notice"])
+        if not result.get("answerable", True):
+            tail += "\n\n右侧列出相关但未回答问题的段落。"
+        chatbot[-1] = {
+            "role": "assistant",
+            "content": prefix + ui.answer_markdown(answer, turn, cited) + tail,
+        }
+        keep = {
+            k: result.get(k)
+            for k in (
+                "question",
+                "answer",
+                "answerable",
+                "citations",
+                "passages",
+                "related",
+                "notice",
+            )
+        }
+        keep["question"] = keep["question"] or question
+        markdown = ui.answer_export(keep, reference)
+        sources = ui.sources_html(keep, turn, lambda cid: pipeline.chunk_text(settings, cid))
+        yield (
+            chatbot,
+            gr.skip(),
+            sources,
+            '<div class="pq-empty">点击回答中的 [n] 标记或来源段落，可查看其所在段落的上下文。</div>',
+            turns + [keep],
+            markdown,
+            _export_file(markdown, ".md"),
+        )
+
+    def cited_context(turns, evt: gr.SelectData):
+        chunk_id, quotes = _resolve(turns or [], str(evt.value or ""))
+        return _context(chunk_id, quotes) if chunk_id else gr.skip()
+
+    def _context(chunk_id: str, quotes: list[str]) -> str:
+        ctx = pipeline.passage_context(settings, chunk_id, quotes[0] if quotes else "")
+        meta = pipeline.document_metadata(settings, ctx["doc_id"]) if ctx else {}
+        return ui.context_html(ctx, gbt7714(meta, ctx["section"]) if ctx else "", quotes)
+
+    def context(chunk_id: str, quote: str = "") -> str:
+        """A passage in the paragraph around it, with the quote highlighted (HTML)."""
+        return _context(chunk_id, [quote] if quote else [])
+
+    def reference(c: dict) -> str:
+        return gbt7714(pipeline.document_metadata(settings, c["doc_id"]), c.get("section", ""))
+
+    def search(query, k, doc, industry, role):
+        query = (query or "").strip()
+        if not query:
+            return '<div class="pq-empty">请输入检索词。</div>', None, None, ""
+        f = _filters(doc, industry, role)
+        passages = pipeline.search_passages(settings, query, k=int(k), filters=f)
+        metas: dict[str, dict] = {}
+
+        def meta_of(doc_id: str) -> dict:
+            if doc_id not in metas:
+                metas[doc_id] = pipeline.document_metadata(settings, doc_id)
+            return metas[doc_id]
+
+        passages = ui.with_citations(passages, meta_of)
+        terms = pipeline.retriever_for(settings).parse(query).keyword_terms
+        html_out = ui.search_html(passages, terms)
+        csv_path = _export_file(ui.results_csv(passages), ".csv", encoding="utf-8-sig")
+        json_path = _export_file(ui.results_json(query, f.as_dict(), passages), ".json")
+        return html_out, csv_path, json_path, ""
+
+    def search_context(evt: gr.SelectData):
+        ref = str(evt.value or "")
+        return _context(ref[2:], []) if ref.startswith("c:") else gr.skip()
+
+    def upload(files, progress=_INGEST_PROGRESS):
+        report, saved = _store_uploads(settings, files or [])
+        if saved:
+            progress(0, desc="正在解析并建立索引……")
+            try:
+                summary = pipeline.run_ingest(
+                    settings, [settings.corpus, settings.uploads_dir], progress=True
+                )
+            except PolicyQAError as exc:
+                report.append(f"建立索引失败：{exc}")
+            else:
+                failed = {Path(p).resolve() for p, _ in summary.errors}
+                for path in saved:
+                    if path.resolve() in failed:
+                        path.unlink(missing_ok=True)
+                report += [f"未能加入：{Path(p).name}：{reason}" for p, reason in summary.errors]
+                report.append(
+                    f"索引已更新：新增 {summary.added} 份，更新 {summary.updated} 份，"
+                    f"未变 {summary.unchanged} 份，共 {summary.chunks} 个段落，用时 {summary.seconds:.1f} 秒。"
+                )
+        items = "".join(f"<li>{ui.esc(line)}</li>" for line in report)
+        choices = gr.update(choices=_doc_choices(settings))
+        return f'<ul class="pq-upload">{items}</ul>', _status(settings), choices, choices, None
+
+    with gr.Blocks(title="成渝政策文件问答", delete_cache=(3600, 86400)) as demo:
+        turns = gr.State([])
+        gr.Markdown(
+            "## 政策文件问答\n依据已收录的政策文件与研究论文作答，每句结论都标注出处；文件中没有依据的问题会明确说明无法回答。"
+        )
+        with gr.Tabs():
+            with gr.Tab("智能问答", id="chat"), gr.Row(elem_id="pq-chat"):
+                with gr.Column(scale=3):
+                    chatbot = gr.Chatbot(
+                        label="对话",
+                        height=520,
+                        sanitize_html=True,
+                        render_markdown=True,
+                        allow_tags=False,
+                        latex_delimiters=[],
+                        buttons=["copy", "copy_all"],
+                        feedback_options=None,
+                        placeholder="请在下方输入问题，或点击示例问题。",
+                        elem_id="pq-chatbot",
+                    )
+                    with gr.Row():
+                        msg = gr.Textbox(
+                            placeholder="输入问题，按回车发送",
+                            show_label=False,
+                            max_length=settings.max_question_chars,
+                            scale=5,
+                            elem_id="pq-question",
+                        )
+                        send = gr.Button("发送", variant="primary", scale=1, elem_id="pq-send")
+                    gr.Markdown("**示例问题**（点击即问）")
+                    with gr.Row():
+                        example_buttons = [gr.Button(q, size="sm") for q in EXAMPLES]
+                    with gr.Row():
+                        clear = gr.Button("清空对话", size="sm")
+                        download = gr.DownloadButton(
+                            "下载回答（Markdown）", size="sm", elem_id="pq-download"
+                        )
+                    with gr.Accordion("回答 Markdown（一键复制）", open=False):
+                        markdown = gr.Textbox(
+                            show_label=False,
+                            lines=8,
+                            buttons=["copy"],
+                            interactive=False,
+                            elem_id="pq-markdown",
+                        )
+                with gr.Column(scale=2):
+                    with gr.Accordion("筛选", open=False):
+                        doc = gr.Dropdown(_doc_choices(settings), value="", label="文档")
+                        industry = gr.Dropdown(INDUSTRY_CHOICES, value="", label="产业")
+                        role = gr.Dropdown(ROLE_CHOICES, value="", label="章节类型")
+                    sources = gr.HTML(
+                        '<div class="pq-empty">回答引用的段落会显示在这里。</div>',
+                        label="来源",
+                        show_label=True,
+                        js_on_load=_CLICK_JS,
+                        props={"scope": "#pq-chat"},
+                        elem_id="pq-sources",
+                    )
+                    chat_context = gr.HTML(
+                        "", label="上下文", show_label=True, elem_id="pq-context"
+                    )
+            with gr.Tab("段落检索", id="search"):
+                with gr.Row():
+                    query = gr.Textbox(
+                        placeholder="输入检索词，如：新能源汽车本地配套率",
+                        show_label=False,
+                        scale=5,
+                        elem_id="pq-query",
+                    )
+                    go = gr.Button("检索", variant="primary", scale=1, elem_id="pq-search")
+                with gr.Row():
+                    k = gr.Slider(1, 50, value=10, step=1, label="返回条数")
+                    s_doc = gr.Dropdown(_doc_choices(settings), value="", label="文档")
+                    s_industry = gr.Dropdown(INDUSTRY_CHOICES, value="", label="产业")
+                    s_role = gr.Dropdown(ROLE_CHOICES, value="", label="章节类型")
+                with gr.Row():
+                    csv_file = gr.DownloadButton("导出 CSV", size="sm", elem_id="pq-csv")
+                    json_file = gr.DownloadButton("导出 JSON", size="sm", elem_id="pq-json")
+                with gr.Row():
+                    with gr.Column(scale=3):
+                        results = gr.HTML(
+                            "", js_on_load=_CLICK_JS, props={"scope": ""}, elem_id="pq-results"
+                        )
+                    with gr.Column(scale=2):
+                        s_context = gr.HTML(
+                            "", label="上下文", show_label=True, elem_id="pq-search-context"
+                        )
+            with gr.Tab("文档管理", id="documents"):
+                status = gr.HTML(_status(settings), elem_id="pq-status")
+                refresh = gr.Button("刷新", size="sm")
+                with gr.Accordion("上传文件并加入索引", open=False):
+                    files = gr.File(
+                        label=f"支持 {'、'.join(SUPPORTED)}，单个文件不超过 {settings.upload_max_mb:g} MB",
+                        file_count="multiple",
+                        file_types=list(SUPPORTED),
+                    )
+                    ingest_btn = gr.Button("上传并建立索引", variant="primary")
+                    upload_report = gr.HTML("")
+
+        chat_inputs = [msg, chatbot, turns, doc, industry, role]
+        chat_outputs = [chatbot, msg, sources, chat_context, turns, markdown, download]
+        answer = {"concurrency_id": "answer", "concurrency_limit": CONCURRENCY}
+        msg.submit(chat, chat_inputs, chat_outputs, api_name="chat", **answer)
+        send.click(chat, chat_inputs, chat_outputs, api_visibility="private", **answer)
+        for b in example_buttons:
+            b.click(lambda q: q, b, msg, queue=False, api_visibility="private").then(
+                chat, chat_inputs, chat_outputs, api_visibility="private", **answer
+            )
+        reset = [chatbot, turns, sources, chat_context, markdown, download]
+        clear.click(
+            lambda: ([], [], "", "", "", None), None, reset, queue=False, api_visibility="private"
+        )
+        chatbot.clear(
+            lambda: ([], [], "", "", "", None), None, reset, queue=False, api_visibility="private"
+        )
+        sources.select(cited_context, turns, chat_context, api_visibility="private")
+        gr.api(context, api_name="context")
+
+        search_inputs = [query, k, s_doc, s_industry, s_role]
+        search_outputs = [results, csv_file, json_file, s_context]
+        query.submit(search, search_inputs, search_outputs, api_name="search")
+        go.click(search, search_inputs, search_outputs, api_visibility="private")
+        results.select(search_context, None, s_context, api_visibility="private")
+
+        refresh.click(lambda: _status(settings), None, status, api_name="status")
+        ingest_btn.click(
+            upload,
+            files,
+            [upload_report, status, doc, s_doc, files],
+            api_visibility="private",
+            concurrency_limit=1,
+            concurrency_id="ingest",
+        )
+    demo.queue(default_concurrency_limit=CONCURRENCY, max_size=QUEUE_SIZE)
+    return demo
+
+
+def _resolve(turns: list[dict], ref: str) -> tuple[str, list[str]]:
+    """(chunk_id, quotes) for a clicked reference 'turn-n', 'turn-rI' or 'c:chunk_id'."""
+    if ref.startswith("c:"):
+        return ref[2:], []
+    m = re.fullmatch(r"(\d+)-(r?)(\d+)", ref)
+    if not m or int(m.group(1)) >= len(turns):
+        return "", []
+    t, related, i = turns[int(m.group(1))], m.group(2), int(m.group(3))
+    if related:
+        rel = t.get("related") or t.get("passages") or []
+        return (rel[i]["chunk_id"], []) if i < len(rel) else ("", [])
+    cs = [c for c in t.get("citations") or [] if c["n"] == i]
+    if not cs:
+        return "", []
+    return cs[0]["chunk_id"], [
+        c["quote"] for c in cs if c.get("quote") and c["chunk_id"] == cs[0]["chunk_id"]
+    ]
+
+
+def _store_uploads(settings: Settings, files: list) -> tuple[list[str], list[Path]]:
+    """Copy accepted uploads into the uploads folder; reasons for the rest."""
+    report: list[str] = []
+    saved: list[Path] = []
+    if not files:
+        return ["请先选择要上传的文件。"], saved
+    settings.uploads_dir.mkdir(parents=True, exist_ok=True)
+    limit = settings.upload_max_mb * 1024 * 1024
+    for f in files:
+        src = Path(getattr(f, "name", f))
+        name = _safe_name(src.name)
+        if src.suffix.lower() not in SUPPORTED:
+            report.append(f"未上传：{src.name}：不支持的文件类型，请使用 {'、'.join(SUPPORTED)}")
+            continue
+        if src.stat().st_size > limit:
+            report.append(f"未上传：{src.name}：超过 {settings.upload_max_mb:g} MB 的上限")
+            continue
+        dest = settings.uploads_dir / name
+        shutil.copyfile(src, dest)
+        saved.append(dest)
+        report.append(f"已上传：{name}")
+    return report, saved
+
+
+def warm_up(settings: Settings) -> None:
+    """Load the index, model and tokenizer before the first user arrives."""
+    retriever = pipeline.retriever_for(settings)
+    _ = retriever.snapshot
+    retriever.embed_query("成渝地区产业协同")
+    pipeline.search_passages(settings, "成渝地区产业协同", k=1)
+    if hasattr(pipeline, "ask"):
+        pipeline.ask(settings, "成渝新能源汽车本地配套率是多少？")
+
+
+def _auth(settings: Settings) -> list[tuple[str, str]] | None:
+    if not settings.auth:
+        return None
+    user, sep, password = settings.auth.partition(":")
+    if not (sep and user and password):
+        raise PolicyQAError("POLICYQA_AUTH must look like 'user:password' (both non-empty)")
+    return [(user, password)]
+
+
+def launch_kwargs(settings: Settings, **overrides: object) -> dict:
+    """Options for `Blocks.launch`: local by default, never shared, optional login."""
+    options = {
+        "server_name": settings.host,
+        "server_port": settings.port,
+        "share": False,
+        "auth": _auth(settings),
+        "auth_message": "请输入账号和密码。",
+        "max_file_size": f"{settings.upload_max_mb:g}mb",
+        "blocked_paths": [str(Path(settings.home).resolve())],
+        "ssr_mode": False,
+        "mcp_server": False,
+        "enable_monitoring": False,
+        "css": CSS,
+        "theme": gr.themes.Default(font=FONTS),
+    }
+    options.update(overrides)
+    return options
+
+
+def serve(settings: Settings) -> None:
+    if settings.host not in ("127.0.0.1", "localhost", "::1") and not settings.auth:
+        log.warning("serving on %s without a login: set POLICYQA_AUTH=user:password", settings.host)
+    print(f"warming up the index under {settings.index_dir} …", flush=True)
+    warm_up(settings)
+    build_app(settings).launch(**launch_kwargs(settings))

@@ -1,0 +1,368 @@
+"""Incremental ingest with the fake embedder: what is embedded, what is replaced or
+removed, the writer lock, model checks and the readable keyword folders."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+
+from policyqa.errors import IndexMissingError, IngestLockedError, ModelMismatchError
+from policyqa.index.builder import ingest
+from policyqa.index.chroma_store import ChromaStore
+from policyqa.index.lock import WriterLock
+from policyqa.index.store import (
+    Snapshot,
+    gen_dir,
+    load_chunks,
+    read_manifest,
+    rebuild_keyword_index,
+)
+from tests.conftest import PAPER, FakeEmbedder
+from tests.fixtures import SYNTHETIC_LABEL, SYNTHETIC_PLAN, write_gb18030
+
+PAPER_ID = "paper-chengyu-three-clusters-2025"
+AUTO_PLAN = "成渝地区双城经济圈汽车产业高质量协同发展实施方案"
+EXPECTED_PLANS = {
+    "成渝地区双城经济圈电子信息产业协同发展实施方案",
+    AUTO_PLAN,
+    "成渝地区双城经济圈共建世界级装备制造产业集群实施方案",
+}
+
+
+def chroma_ids(settings, generation: int) -> list[str]:
+    store = ChromaStore.open(
+        settings.chroma_url, settings.chroma_dir, settings.collection, generation
+    )
+    return store.collection.get(include=[])["ids"]
+
+
+def live(settings) -> tuple[dict, list]:
+    """Manifest and chunks of the live generation, after checking they agree with Chroma."""
+    manifest = read_manifest(settings)
+    chunks = load_chunks(gen_dir(settings, manifest["generation"]))
+    ids = [c.chunk_id for c in chunks]
+    assert len(ids) == len(set(ids)), "duplicate chunk ids"
+    assert sorted(chroma_ids(settings, manifest["generation"])) == sorted(ids)
+    assert manifest["chunk_count"] == len(ids)
+    assert sum(f["chunks"] for f in manifest["files"].values()) == len(ids)
+    return manifest, chunks
+
+
+def ids_of(chunks, doc_id: str) -> set[str]:
+    return {c.chunk_id for c in chunks if c.doc_id == doc_id}
+
+
+def add_plan(settings, name: str = "synthetic-plan.txt", text: str = SYNTHETIC_PLAN) -> Path:
+    path = Path(settings.corpus) / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+# --- first and repeated ingest -------------------------------------------------
+
+
+def test_first_ingest_indexes_the_paper(settings, fake_embedder, tokenizer) -> None:
+    summary = ingest(settings, fake_embedder, tokenizer)
+    assert summary.ok and summary.files == 1 and summary.added == 1
+    assert summary.chunks > 50 and summary.embedded == summary.chunks
+    assert fake_embedder.texts == summary.chunks
+    manifest, chunks = live(settings)
+    assert manifest["model"] == "fake-embedder" and manifest["dim"] == fake_embedder.dim
+    assert manifest["generation"] == summary.generation
+    assert [f["doc_id"] for f in manifest["files"].values()] == [PAPER_ID]
+    assert {c.doc_id for c in chunks} == {PAPER_ID}
+    snap = Snapshot.load(settings)
+    assert snap.generation == summary.generation and len(snap.chunks) == summary.chunks
+    assert PAPER_ID in snap.docs and snap.links[PAPER_ID]
+    assert set(summary.stages) >= {"load+clean+chunk", "embed", "chroma", "keyword index"}
+
+
+def test_second_ingest_is_unchanged_and_embeds_nothing(settings, fake_embedder, tokenizer) -> None:
+    first = ingest(settings, fake_embedder, tokenizer)
+    texts = fake_embedder.texts
+    manifest_before = read_manifest(settings)
+    second = ingest(settings, fake_embedder, tokenizer)
+    assert fake_embedder.texts == texts
+    assert second.embedded == 0 and second.unchanged == 1 and second.added == 0
+    assert second.generation == first.generation
+    assert read_manifest(settings) == manifest_before  # nothing was rewritten
+
+
+def test_vectors_are_copied_not_recomputed(settings, tokenizer) -> None:
+    """A new generation reuses the live vectors of unchanged chunks."""
+    ingest(settings, FakeEmbedder(), tokenizer)
+    _, before = live(settings)
+    add_plan(settings)
+    second = FakeEmbedder()
+    ingest(settings, second, tokenizer)
+    manifest, chunks = live(settings)
+    paper_ids = sorted(ids_of(chunks, PAPER_ID))
+    store = ChromaStore.open("", settings.chroma_dir, settings.collection, manifest["generation"])
+    got = store.embeddings_for(paper_ids)
+    expected = {c.chunk_id: c.retrieval_text() for c in before}
+    vectors = FakeEmbedder().embed([expected[i] for i in paper_ids])
+    assert np.allclose(np.asarray([got[i] for i in paper_ids]), vectors, atol=1e-6)
+    assert second.texts == len(chunks) - len(paper_ids)
+
+
+# --- changes to the corpus ------------------------------------------------------
+
+
+def test_modified_file_replaces_its_chunks(settings, fake_embedder, tokenizer) -> None:
+    plan = add_plan(settings)
+    ingest(settings, fake_embedder, tokenizer)
+    _, before = live(settings)
+    old_paper, old_plan = ids_of(before, PAPER_ID), ids_of(before, "synthetic-plan")
+    assert old_plan
+    texts = fake_embedder.texts
+
+    plan.write_text(SYNTHETIC_PLAN.replace("有效期五年", "有效期三年"), encoding="utf-8")
+    summary = ingest(settings, fake_embedder, tokenizer)
+    _, after = live(settings)
+    new_plan = ids_of(after, "synthetic-plan")
+    assert (summary.updated, summary.unchanged, summary.added) == (1, 1, 0)
+    assert ids_of(after, PAPER_ID) == old_paper  # untouched document keeps its ids
+    assert not new_plan & old_plan  # the changed document's old chunks are gone
+    assert summary.embedded == len(new_plan) == fake_embedder.texts - texts
+    assert any("有效期三年" in c.text for c in after)
+    assert not any("有效期五年" in c.text for c in after)
+
+
+def test_deleted_file_loses_its_chunks(settings, fake_embedder, tokenizer) -> None:
+    plan = add_plan(settings)
+    ingest(settings, fake_embedder, tokenizer)
+    plan.unlink()
+    summary = ingest(settings, fake_embedder, tokenizer)
+    manifest, chunks = live(settings)
+    assert summary.removed == 1 and summary.embedded == 0
+    assert {c.doc_id for c in chunks} == {PAPER_ID}
+    assert [Path(p).name for p in manifest["files"]] == [PAPER.name]
+
+
+def test_added_gb18030_file_is_indexed(settings, fake_embedder, tokenizer) -> None:
+    ingest(settings, fake_embedder, tokenizer)
+    write_gb18030(Path(settings.corpus) / "合成方案-gbk.txt", SYNTHETIC_PLAN)
+    summary = ingest(settings, fake_embedder, tokenizer)
+    _, chunks = live(settings)
+    plan = [c for c in chunks if c.doc_id == "合成方案-gbk"]
+    assert summary.added == 1 and summary.ok
+    assert summary.embedded == len(plan) > 0
+    assert any("本地配套率偏低" in c.text for c in plan)
+    doc = Snapshot.load(settings).docs["合成方案-gbk"]
+    assert doc.metadata["encoding"] == "gb18030"
+
+
+def test_corrupt_file_is_reported_and_the_rest_indexed(settings, fake_embedder, tokenizer) -> None:
+    bad = Path(settings.corpus) / "broken.pdf"
+    bad.write_bytes(b"%PDF-1.4\nthis is not a pdf")
+    (Path(settings.corpus) / "notes.xyz").write_text("不支持的格式", encoding="utf-8")
+    add_plan(settings)
+    summary = ingest(settings, fake_embedder, tokenizer)
+    assert not summary.ok
+    reasons = dict(summary.errors)
+    assert "corrupt PDF" in reasons[str(bad)]
+    assert "unsupported file type" in reasons[str(Path(settings.corpus) / "notes.xyz")]
+    manifest, chunks = live(settings)
+    assert {c.doc_id for c in chunks} == {PAPER_ID, "synthetic-plan"}
+    assert str(bad) not in manifest["files"]
+
+
+def test_identical_files_are_indexed_once(settings, fake_embedder, tokenizer) -> None:
+    add_plan(settings, "a.txt")
+    sub = Path(settings.corpus) / "copy"
+    sub.mkdir()
+    add_plan(settings, "copy/a.txt")
+    summary = ingest(settings, fake_embedder, tokenizer)
+    live(settings)  # asserts no duplicate ids
+    assert summary.ok and summary.files == 3
+
+
+# --- expected documents ------------------------------------------------------------
+
+
+def test_missing_plans_are_listed_until_added(settings, fake_embedder, tokenizer) -> None:
+    summary = ingest(settings, fake_embedder, tokenizer)
+    assert set(summary.missing) == EXPECTED_PLANS
+    assert set(read_manifest(settings)["missing"]) == EXPECTED_PLANS
+
+    # synthetic stand-in, clearly labelled: the real plan's text is not available
+    text = SYNTHETIC_PLAN.replace("某市推动制造业集群高质量发展实施方案（示例）", f"{AUTO_PLAN}（合成示例）")
+    assert text.startswith(SYNTHETIC_LABEL)
+    add_plan(settings, f"{AUTO_PLAN}.txt", text)
+    summary = ingest(settings, fake_embedder, tokenizer)
+    assert set(summary.missing) == EXPECTED_PLANS - {AUTO_PLAN}
+    assert AUTO_PLAN not in read_manifest(settings)["missing"]
+
+
+# --- the writer lock ----------------------------------------------------------------
+
+
+def test_second_ingest_is_refused_while_the_lock_is_held(
+    settings, fake_embedder, tokenizer
+) -> None:
+    with WriterLock(settings.home), pytest.raises(IngestLockedError) as info:
+        ingest(settings, fake_embedder, tokenizer)
+    assert "another ingest is running" in str(info.value)
+    assert read_manifest(settings) is None  # nothing was written
+    assert ingest(settings, fake_embedder, tokenizer).ok  # released afterwards
+
+
+def test_lock_held_by_another_process_is_refused(settings, fake_embedder, tokenizer) -> None:
+    code = (
+        "import sys, time; from policyqa.index.lock import WriterLock\n"
+        "with WriterLock(sys.argv[1]):\n    print('held', flush=True); time.sleep(60)\n"
+    )
+    holder = subprocess.Popen(
+        [sys.executable, "-c", code, str(settings.home)], stdout=subprocess.PIPE, text=True
+    )
+    try:
+        assert holder.stdout.readline().strip() == "held"
+        with pytest.raises(IngestLockedError) as info:
+            ingest(settings, fake_embedder, tokenizer)
+        assert f"pid {holder.pid}" in str(info.value)
+    finally:
+        holder.kill()
+        holder.wait()
+    assert ingest(settings, fake_embedder, tokenizer).ok  # the kernel released it
+
+
+def test_stale_lock_of_a_dead_process_is_cleared(settings, fake_embedder, tokenizer) -> None:
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True, check=True)
+    pid = int(dead.stdout)
+    settings.home.mkdir(parents=True, exist_ok=True)
+    (settings.home / "ingest.lock").write_text(json.dumps({"pid": pid, "time": time.time()}))
+    summary = ingest(settings, fake_embedder, tokenizer)
+    assert summary.ok and str(pid) in summary.stale_lock
+    assert ingest(settings, fake_embedder, tokenizer).stale_lock == ""  # released cleanly
+
+
+# --- model checks and rebuild -------------------------------------------------------
+
+
+def test_querying_with_another_model_is_refused(settings, fake_embedder, tokenizer) -> None:
+    with pytest.raises(IndexMissingError, match="policyqa ingest"):
+        Snapshot.load(settings)
+    ingest(settings, fake_embedder, tokenizer)
+    with pytest.raises(ModelMismatchError) as info:
+        Snapshot.load(settings, "other-model")
+    assert "fake-embedder" in str(info.value) and "--rebuild" in str(info.value)
+    assert Snapshot.load(settings, "fake-embedder").chunks
+
+
+class OtherEmbedder(FakeEmbedder):
+    name = "other-model"
+
+
+def test_ingest_with_another_model_needs_rebuild(settings, fake_embedder, tokenizer) -> None:
+    first = ingest(settings, fake_embedder, tokenizer)
+    other = OtherEmbedder(dim=16)
+    with pytest.raises(ModelMismatchError, match="--rebuild"):
+        ingest(settings, other, tokenizer)
+    assert other.texts == 0
+    summary = ingest(settings, other, tokenizer, rebuild=True)
+    assert summary.embedded == summary.chunks == first.chunks == other.texts
+    manifest, _ = live(settings)
+    assert manifest["model"] == "other-model" and manifest["dim"] == 16
+    assert summary.generation == first.generation + 1
+    assert Snapshot.load(settings, "other-model").chroma.count() == summary.chunks
+
+
+def test_rebuild_reembeds_everything_with_the_same_ids(settings, fake_embedder, tokenizer) -> None:
+    first = ingest(settings, fake_embedder, tokenizer)
+    _, before = live(settings)
+    summary = ingest(settings, fake_embedder, tokenizer, rebuild=True)
+    _, after = live(settings)
+    assert summary.embedded == summary.chunks == first.chunks
+    assert [c.chunk_id for c in after] == [c.chunk_id for c in before]
+    assert summary.generation == first.generation + 1
+
+
+def test_cli_rebuild_flag(settings, fake_embedder, tokenizer, monkeypatch) -> None:
+    from policyqa import pipeline
+    from policyqa.cli import main
+
+    monkeypatch.setattr(pipeline, "embedder_for", lambda s: fake_embedder)
+    monkeypatch.setattr(pipeline, "tokenizer_for", lambda s: tokenizer)
+    monkeypatch.setenv("POLICYQA_CORPUS", str(settings.corpus))
+    monkeypatch.setenv("POLICYQA_EMBED_MODEL", "fake-embedder")
+    runner = CliRunner()
+    args = ["--home", str(settings.home), "ingest"]
+    first = runner.invoke(main, args)
+    assert first.exit_code == 0, first.output
+    assert "generation 1" in first.output and "missing expected document" in first.output
+    again = runner.invoke(main, args)
+    assert "embedded 0 new" in again.output and "generation 1" in again.output
+    rebuilt = runner.invoke(main, [*args, "--rebuild"])
+    assert rebuilt.exit_code == 0, rebuilt.output
+    assert "generation 2" in rebuilt.output and "embedded 0 new" not in rebuilt.output
+    assert read_manifest(settings)["generation"] == 2
+
+
+# --- old generations -----------------------------------------------------------------
+
+
+def test_only_live_and_previous_generations_are_kept(settings, fake_embedder, tokenizer) -> None:
+    plan = add_plan(settings)
+    for n in range(3):
+        plan.write_text(SYNTHETIC_PLAN + f"\n第七条 第{n}次修订。\n", encoding="utf-8")
+        ingest(settings, fake_embedder, tokenizer)
+    generation = read_manifest(settings)["generation"]
+    assert generation == 3
+    folders = sorted(p.name for p in settings.index_dir.glob("gen-*"))
+    assert folders == ["gen-000002", "gen-000003"]
+    assert sorted(p.name for p in settings.chroma_dir.glob("g*")) == ["g000002", "g000003"]
+
+
+# --- keyword folders -------------------------------------------------------------------
+
+
+def test_keyword_folders_hold_no_pickle(settings, fake_embedder, tokenizer) -> None:
+    ingest(settings, fake_embedder, tokenizer)
+    folder = gen_dir(settings, read_manifest(settings)["generation"])
+    for view in ("bm25", "bigram"):
+        files = list((folder / view).iterdir())
+        assert files and {f.suffix for f in files} <= {".npy", ".json"}, files
+        for f in files:
+            if f.suffix == ".npy":
+                np.load(f, allow_pickle=False)
+            else:
+                json.loads(f.read_text(encoding="utf-8"))
+    assert not list(settings.home.rglob("*.pkl")) and not list(settings.home.rglob("*.pickle"))
+
+
+def test_keyword_index_is_rebuilt_from_chroma(settings, fake_embedder, tokenizer) -> None:
+    add_plan(settings)
+    ingest(settings, fake_embedder, tokenizer)
+    snap = Snapshot.load(settings)
+    terms = tokenizer.terms("新能源汽车本地配套率")
+    scores = snap.bm25.scores(terms)
+    bigram_scores = snap.bigram.scores(["配套", "套率"])
+    assert scores.max() > 0
+
+    folder = gen_dir(settings, snap.generation)
+    jsonl = (folder / "chunks.jsonl").read_text(encoding="utf-8")
+    import shutil
+
+    shutil.rmtree(folder / "bm25")
+    with pytest.raises(Exception):  # noqa: B017 - whichever error bm25s raises
+        Snapshot.load(settings)
+
+    assert rebuild_keyword_index(settings, tokenizer) == len(snap.chunks)
+    again = Snapshot.load(settings)
+    assert (folder / "chunks.jsonl").read_text(encoding="utf-8") == jsonl  # same rows, same order
+    assert again.chunks == snap.chunks
+    assert np.allclose(again.bm25.scores(terms), scores)
+    assert np.allclose(again.bigram.scores(["配套", "套率"]), bigram_scores)
+    assert not list(folder.glob(".*tmp"))
+
+
+def test_keyword_rebuild_needs_an_index(settings, tokenizer) -> None:
+    with pytest.raises(IndexMissingError):
+        rebuild_keyword_index(settings, tokenizer)

