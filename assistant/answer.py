@@ -22,7 +22,15 @@ from policyqa.settings import Settings
 
 from . import refusal
 from .compose import Citation, Line, compose
-from .evidence import Scorer, Sentence, chunk_sentences, enumerated_items, has_number, table_rows
+from .evidence import (
+    Scorer,
+    Sentence,
+    chunk_sentences,
+    enumerated_items,
+    has_number,
+    is_item_head,
+    table_rows,
+)
 from .followup import resolve
 from .intent import Intent, detect
 
@@ -170,7 +178,9 @@ class Assistant:
             pieces = (
                 table_rows(hit.chunk, hit.rank) if table else chunk_sentences(hit.chunk, hit.rank)
             )
-            previous = ""
+            previous, head = "", ""
+            doc = self.retriever.snapshot.docs.get(hit.chunk.doc_id)
+            doc_text = doc.text if doc else ""
             for s in pieces:
                 key = (s.chunk.doc_id, s.start, s.end)
                 if key in seen:
@@ -181,9 +191,14 @@ class Assistant:
                     if not _row_named(s.text, query_text, "\n" in s.chunk.context):
                         s.coverage *= 0.5  # a row only answers when the question names it
                 else:
-                    s.coverage = scorer.coverage(
-                        terms, s.text, f"{_leaf(s.chunk.section)}\n{previous}"
+                    if is_item_head(s.text):
+                        head = s.text
+                    before = doc_text[max(0, s.start - 80) : s.start] if doc_text else previous
+                    context = (
+                        f"{_leaf(s.chunk.section)}\n{head}\n{before.rsplit(chr(10) * 2, 1)[-1]}"
                     )
+                    s.coverage = scorer.coverage(terms, s.text, context)
+                    s.context = context
                     previous = s.text
                 s.score = s.coverage + 0.1 / s.rank
                 if intent.role and s.chunk.role == intent.role:
@@ -410,7 +425,18 @@ def _row_named(row: str, question: str, header: bool = True) -> bool:
         core = re.sub(r"(地区|省|市)$", "", cell.strip())
         if core and core in question:
             return True
+        if not header and any(
+            len(w) >= 3 and w in cell
+            for w in re.findall(r"[\u4e00-\u9fff]+", question)
+            for w in _grams(w)
+        ):
+            return True  # "两江新区" names the cell "两江新区鱼复工业开发区"
     return False
+
+
+def _grams(run: str) -> list[str]:
+    """Substrings of length 4 of a CJK run: enough to name a park or a region."""
+    return [run[i : i + 4] for i in range(max(len(run) - 3, 1))]
 
 
 def _subject(question: str) -> str:

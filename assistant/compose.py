@@ -46,11 +46,15 @@ class QuoteError(AssertionError):
     """A quote is not verbatim in its chunk: a bug, never shown to users."""
 
 
-def verify(citation: Citation, snap: Snapshot) -> None:
+def verify(citation: Citation, docs: dict | None = None) -> None:
+    """The quote is verbatim in its chunk at its offsets (and in its document, when given)."""
     c = citation.chunk
-    if citation.quote not in c.text:
-        raise QuoteError(f"quote not in chunk {c.chunk_id}: {citation.quote!r}")
-    doc = snap.docs.get(c.doc_id)
+    if (
+        citation.quote not in c.text
+        or c.text[citation.start - c.start : citation.end - c.start] != citation.quote
+    ):
+        raise QuoteError(f"quote not verbatim in chunk {c.chunk_id}: {citation.quote!r}")
+    doc = (docs or {}).get(c.doc_id)
     if doc is not None and doc.text[citation.start : citation.end] != citation.quote:
         raise QuoteError(f"quote offsets do not match document {c.doc_id}")
 
@@ -69,7 +73,7 @@ def compose(
             numbers[cid] = len(numbers) + 1
         n = numbers[cid]
         citation = Citation(n, ev.chunk, ev.text, ev.start, ev.end)
-        verify(citation, snap)
+        verify(citation, snap.docs)
         citations.append(citation)
         quote = ev.text.replace("\t", " ").replace("\n", " ")
         prefix = f"{i}. " if numbered else ""

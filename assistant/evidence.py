@@ -16,110 +16,24 @@ from policyqa.ingest.tokenizer import Tokenizer, normalize
 
 # Words that say what kind of answer is wanted, not what it is about.
 QUESTION_WORDS = frozenset(
-    [
-        "问题",
-        "对策",
-        "建议",
-        "措施",
-        "举措",
-        "办法",
-        "哪些",
-        "哪个",
-        "哪几",
-        "哪",
-        "什么",
-        "多少",
-        "几",
-        "如何",
-        "怎么",
-        "怎样",
-        "怎么办",
-        "为什么",
-        "是否",
-        "有没有",
-        "文章",
-        "论文",
-        "本文",
-        "研究",
-        "提出",
-        "存在",
-        "方面",
-        "具体",
-        "主要",
-        "分别",
-        "情况",
-        "可以",
-        "应该",
-        "应当",
-        "需要",
-        "能够",
-        "能",
-        "要",
-        "有",
-        "是",
-        "没有",
-        "目前",
-        "现在",
-        "当前",
-        "针对",
-        "关于",
-        "方面",
-        "概括",
-        "体现",
-        "包括",
-        "哪些方面",
-        "有何",
-        "何",
-        "多",
-        "大",
-        "高",
-        "怎么样",
-        "吗",
-        "呢",
-        "请问",
-        "介绍",
-        "一下",
-        "列出",
-        "说说",
-        "讲讲",
-        "帮",
-        "看看",
-        "应对",
-        "解决",
-        "重点",
-        "做",
-        "干",
-        "做法",
-        "表现",
-        "哪里",
-        "体现",
-        "几个",
-        "哪几个",
-        "哪几",
-        "第几",
-        "四个",
-        "三个",
-        "五个",
-        "六个",
-        "四条",
-        "三条",
-        "几条",
-        "共有",
-        "一共",
-        "总共",
-        "是不是",
-        "有没有",
-        "怎样才能",
-        "才能",
-        "为何",
-        "原因",
-        "意味着",
-    ]
+    (
+        "问题 对策 建议 措施 举措 办法 哪些 哪个 哪几 哪 什么 多少 几 如何 怎么 "
+        "怎样 怎么办 为什么 是否 有没有 文章 论文 本文 研究 提出 存在 方面 具体 主要 "
+        "分别 情况 可以 应该 应当 需要 能够 能 要 有 是 没有 目前 现在 当前 针对 "
+        "关于 概括 体现 包括 哪些方面 有何 何 多 大 高 怎么样 吗 呢 请问 介绍 一下 "
+        "列出 说说 讲讲 帮 看看 应对 解决 重点 做 干 做法 表现 哪里 几个 哪几个 "
+        "第几 四个 三个 五个 六个 四条 三条 几条 共有 一共 总共 是不是 怎样才能 才能 "
+        "为何 原因 意味着 方向 规模 数量 "
+    ).split()
 )
 _ENUM = re.compile(
     r"(?:[一二三四五六七八九十]是|[（(][1-9一二三四五六七八九十][）)]|首先|其次|再次|最后|第[一二三四五六七八九十])"
 )
 _DIGIT = re.compile(r"\d")
+_CN_COUNT = re.compile(
+    r"第[一二三四五六七八九十百]+|[一二三四五六七八九十百千万两]+(?:大|个|家|位|项|类|倍|成)"
+)
+_CAPTION = re.compile(r"(图|表)\s*\d+\s")
 
 
 NOUNISH = ("n", "j", "l", "eng", "vn", "t")
@@ -132,6 +46,8 @@ class Term:
     alts: tuple[str, ...]  # the term and its synonyms, normalised
     known: bool
     nounish: bool  # nouns, names, terms, ordinals: unknown ones mean another topic
+    indexed: bool = False  # a whole token of the keyword index, not just a substring
+    whole: bool = False  # a word of the question as written, not a search-mode fragment
 
 
 @dataclass
@@ -143,6 +59,7 @@ class Sentence:
     rank: int  # rank of its passage
     score: float = 0.0
     coverage: float = 0.0
+    context: str = ""  # section title, item head and previous sentence
 
 
 class Scorer:
@@ -166,8 +83,6 @@ class Scorer:
         for t in dict.fromkeys(query.terms):
             if t in QUESTION_WORDS or len(t) < 2 and not t.isdigit():
                 continue
-            if any(t != o.text and t in o.text for o in out):
-                continue  # search-mode sub-token of a term already counted
             alts = [t] + [normalize(w) for g in self.thesaurus.groups if t in g for w in g]
             known = any(self.snap.bm25.doc_freq(a) > 0 for a in alts) or any(
                 a in self._vocab_text for a in alts
@@ -176,8 +91,22 @@ class Scorer:
             nounish = flag.startswith(NOUNISH) or (
                 flag == "m" and "几" not in t and not t.isdigit()
             )
-            out.append(Term(t, self.idf(t), tuple(dict.fromkeys(alts)), known, nounish))
-        return out
+            alts = [_squash(a) for a in alts]
+            indexed = any(self.snap.bm25.doc_freq(a) > 0 for a in alts)
+            term = Term(t, self.idf(t), tuple(dict.fromkeys(alts)), known, nounish, indexed)
+            term.whole = t in flags
+            out.append(term)
+
+        # search mode also yields the parts of a compound ("成渝", "地区" of "成渝地区"):
+        # count the compound once, or its parts when only they occur in the corpus
+        def part_of_known(t: Term) -> bool:
+            return any(t.text != o.text and t.text in o.text and o.known for o in out)
+
+        def split_unknown(o: Term) -> bool:
+            parts = [t for t in out if t.text != o.text and t.text in o.text]
+            return not o.known and bool(parts) and all(p.known for p in parts)
+
+        return [t for t in out if not part_of_known(t) and not split_unknown(t)]
 
     @property
     def _vocab_text(self) -> str:
@@ -189,7 +118,7 @@ class Scorer:
         total = sum(t.idf for t in terms)
         if not total:
             return 0.0
-        norm, ctx = normalize(text), normalize(context)
+        norm, ctx = _squash(text), _squash(context)
         found = 0.0
         for t in terms:
             if any(a in norm for a in t.alts):
@@ -201,6 +130,11 @@ class Scorer:
     def unknown_share(self, terms: list[Term]) -> float:
         total = sum(t.idf for t in terms)
         return sum(t.idf for t in terms if not t.known and t.nounish) / total if total else 0.0
+
+
+def _squash(text: str) -> str:
+    """Matching form without any whitespace: "研发投入占总 GDP 比例" matches "研发投入占总gdp比例"."""
+    return re.sub(r"\s+", "", normalize(text))
 
 
 _CORPUS_CACHE: dict[int, str] = {}
@@ -221,8 +155,8 @@ def _spans(text: str) -> tuple[tuple[int, int], ...]:
 def chunk_sentences(chunk: Chunk, rank: int) -> list[Sentence]:
     out = []
     for a, b in _spans(chunk.text):
-        if chunk.kind == "table":
-            continue
+        if chunk.kind == "table" or _CAPTION.match(chunk.text, a):
+            continue  # a caption of a missing figure or a table states nothing
         out.append(Sentence(chunk, chunk.start + a, chunk.start + b, chunk.text[a:b], rank))
     return out
 
@@ -256,5 +190,11 @@ def _first_stop(text: str, a: int, limit: int) -> int:
     return m.end() if m else limit
 
 
+def is_item_head(text: str) -> bool:
+    """A sentence that opens an enumerated item: (1)…, 一是…, 首先…"""
+    return bool(_ENUM.match(text))
+
+
 def has_number(text: str) -> bool:
-    return bool(_DIGIT.search(text))
+    """Digits, or a Chinese numeral used as a count or rank (第四大, 三大, 5个)."""
+    return bool(_DIGIT.search(text) or _CN_COUNT.search(text))

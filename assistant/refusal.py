@@ -15,12 +15,12 @@ from dataclasses import dataclass
 
 from policyqa.index.query import Query
 
-from .evidence import Scorer, Sentence, Term
+from .evidence import Scorer, Sentence, Term, _squash, has_number
 from .intent import Intent
 
-MIN_COVERAGE = 0.5
-MIN_NUMBER_COVERAGE = 0.7  # a number must come from a sentence about exactly that
-MAX_UNKNOWN = 0.2
+MIN_COVERAGE = 0.4
+MIN_NUMBER_COVERAGE = 0.6  # a number must come from a sentence about exactly that
+MAX_UNKNOWN = 0.25
 HOME = ("成渝", "川渝", "双城经济圈", "两地")
 PARTS = ("四川", "重庆", "成都")  # parts of the home region: named in number answers
 REGION = re.compile(
@@ -29,6 +29,7 @@ REGION = re.compile(
     r"西安|武汉|深圳|广州|杭州|南京|苏州|郑州|长沙|合肥|德阳|绵阳|眉山|遂宁|宜宾|泸州"
 )
 YEAR = re.compile(r"(?:19|20)\d{2}")
+ORDINAL = re.compile(r"第[一二三四五六七八九十百\d]+[次届条章节款]")
 
 
 @dataclass(frozen=True)
@@ -42,7 +43,7 @@ class Verdict:
 def required_slots(question: str, number: bool) -> list[str]:
     """Years and regions the supporting sentence must name. The home region
     (成渝) is implicit in the corpus; its parts count only for numbers."""
-    slots = YEAR.findall(question) + REGION.findall(question)
+    slots = YEAR.findall(question) + REGION.findall(question) + ORDINAL.findall(question)
     if number:
         slots += [p for p in PARTS if p in question]
     return list(dict.fromkeys(slots))
@@ -71,6 +72,14 @@ def decide(
     floor = MIN_NUMBER_COVERAGE if intent.wants_number else MIN_COVERAGE
     if best < floor:
         return Verdict(False, _why(missing) or "检索到的段落没有覆盖问题的要点", best, unknown)
+    if intent.wants_number:
+        anchors = _anchors(terms)
+        numbers = [s for s in ranked[:10] if s.coverage >= floor and has_number(s.text)]
+        if anchors and not any(_names_all(s, anchors) for s in numbers):
+            what = "、".join(a.text for a in anchors)
+            return Verdict(
+                False, _why(missing) or f"资料中没有同时关于“{what}”的数字", best, unknown
+            )
     slots = required_slots(query.text, intent.wants_number)
     if slots:
         support = [s for s in ranked[:10] if s.coverage >= floor]
@@ -78,6 +87,22 @@ def decide(
             reason = _why(missing) or f"资料中没有关于“{'、'.join(slots)}”的对应内容"
             return Verdict(False, reason, best, unknown)
     return Verdict(True, "", best, unknown)
+
+
+def _anchors(terms: list[Term]) -> list[Term]:
+    """What a number question counts: its two most specific nouns (highest IDF),
+    leaving out the corpus's own subject (成渝)."""
+    nouns = [
+        t
+        for t in terms
+        if t.whole and t.nounish and t.indexed and not any(h in t.text for h in HOME)
+    ]
+    return sorted(nouns, key=lambda t: -t.idf)[:2]
+
+
+def _names_all(s: Sentence, anchors: list[Term]) -> bool:
+    text = _squash(f"{_with_context(s)}\n{s.context}")
+    return all(any(a in text for a in t.alts) for t in anchors)
 
 
 def _with_context(s: Sentence) -> str:

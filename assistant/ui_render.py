@@ -31,7 +31,7 @@ ROLE_LABELS = {
 DOC_TYPES = {"paper": "论文", "plan": "实施方案", "document": "文件"}
 MARKER = re.compile(r"\[(\d+(?:\s*[,，、]\s*\d+)*)\]")
 _CLICKABLE = 'role="button" tabindex="0" title="点击查看上下文"'
-_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|~>=$^])")
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|~=$^])")
 
 
 def esc(text: object) -> str:
@@ -43,6 +43,74 @@ def md_text(text: str) -> str:
     backslash, then `& < >` become entities, so no tag or link survives."""
     return html.escape(_MD_SPECIAL.sub(r"\\\1", text or ""), quote=False)
 
+
+# ---- page assets -------------------------------------------------------------
+
+# Clicks on [n] markers and source cards become a `select` event carrying the
+# reference ("turn-n", "turn-rI" or "c:chunk_id"). The chat panel listens on the
+# whole chat column, since markers live in the chatbot; other panels on themselves.
+CLICK_JS = """
+const scopeSel = %s;
+const key = '__pq_' + (scopeSel || element.id);
+window[key + '_trigger'] = trigger;
+const root = scopeSel ? document : element;
+if (!(scopeSel && window[key + '_bound'])) {
+  window[key + '_bound'] = true;
+  const fire = (e) => {
+    const t = e.target.closest('a[href^="#pq-"], [data-pq-ref]');
+    if (!t || (scopeSel && !t.closest(scopeSel))) return;
+    if (e.type === 'keydown' && e.key !== 'Enter') return;
+    e.preventDefault(); e.stopPropagation();
+    const ref = t.getAttribute('data-pq-ref') || t.getAttribute('href').slice(4);
+    window[key + '_trigger']('select', {index: ref, value: ref});
+  };
+  root.addEventListener('click', fire, true);
+  root.addEventListener('keydown', fire, true);
+}
+"""
+
+
+def click_js(scope: str = "") -> str:
+    """Page script for a panel; `scope` (a CSS selector) widens it to clicks
+    anywhere inside that element, such as markers in the chatbot."""
+    return CLICK_JS % (json.dumps(scope) if scope else "null")
+
+
+PAGE_CSS = """
+.pq-card {border: 1px solid var(--border-color-primary); border-radius: 8px; padding: 8px 10px;
+  margin: 6px 0; cursor: pointer; background: var(--background-fill-secondary);}
+.pq-card:hover, .pq-card:focus {border-color: var(--color-accent);}
+.pq-head {font-size: 0.9em; color: var(--body-text-color-subdued); margin-bottom: 4px;}
+.pq-title {font-weight: 600; color: var(--body-text-color);}
+.pq-n {font-weight: 700; color: var(--color-accent); margin-right: 4px;}
+.pq-text {white-space: pre-wrap; line-height: 1.7; color: var(--body-text-color);}
+mark.pq-quote {background: #ffe08a; color: #222; padding: 0 1px;}
+mark.pq-term {background: #c9e7ff; color: #111;}
+mark.pq-passage {background: #eef6e8; color: #222;}
+.pq-cite {font-size: 0.85em; margin-top: 6px; color: var(--body-text-color-subdued);
+  user-select: all;}
+.pq-banner {font-weight: 600; color: #b45309; margin-bottom: 6px;}
+.pq-empty {color: var(--body-text-color-subdued);}
+.pq-table {border-collapse: collapse; width: 100%;}
+.pq-table th, .pq-table td {border: 1px solid var(--border-color-primary); padding: 4px 8px;}
+.pq-missing {margin-top: 12px; padding: 8px 12px; border-left: 4px solid #d97706;}
+.pq-score {float: right; font-size: 0.85em;}
+.pq-context .pq-text {max-height: 420px; overflow-y: auto;}
+#pq-chatbot a[href^="#pq-"] {color: var(--color-accent); font-weight: 600; text-decoration: none;}
+#pq-sources, #pq-context, #pq-search-context {padding-top: 28px;}
+"""
+
+# Copies the answer's Markdown (the event's input value) to the clipboard; the
+# textarea fallback covers pages served over plain http on a LAN address.
+COPY_JS = """
+(md) => {
+  if (!md) return;
+  if (navigator.clipboard && window.isSecureContext) { navigator.clipboard.writeText(md); return; }
+  const t = document.createElement('textarea');
+  t.value = md; document.body.appendChild(t); t.select();
+  document.execCommand('copy'); t.remove();
+}
+"""
 
 # ---- chat -------------------------------------------------------------------
 
@@ -64,9 +132,10 @@ def answer_markdown(answer: str, turn: int, cited: Iterable[int]) -> str:
     return "".join(out)
 
 
-def stream_cuts(answer: str, step: int = 24) -> list[int]:
-    """Prefix lengths to show while streaming: about `step` characters apart,
-    never inside a [n] marker, ending with the whole answer."""
+def stream_cuts(answer: str, pieces: int = 10, min_step: int = 16) -> list[int]:
+    """Prefix lengths to show while streaming: about `pieces` steps, never
+    inside a [n] marker, ending with the whole answer."""
+    step = max(min_step, len(answer) // pieces)
     markers = [(m.start(), m.end()) for m in MARKER.finditer(answer)]
     cuts, at = [], step
     while at < len(answer):

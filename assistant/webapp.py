@@ -55,51 +55,10 @@ STREAM_DELAY = 0.02  # seconds between streamed prefixes
 EXPORT_DIR = Path(tempfile.gettempdir()) / "policyqa-exports"
 _INGEST_PROGRESS = gr.Progress(track_tqdm=True)  # one upload at a time (concurrency 1)
 
-# Clicks on [n] markers and source cards become a `select` event carrying the
-# reference ("turn-n", "turn-rI" or "c:chunk_id"). The chat panel listens on the
-# whole chat column, since markers live in the chatbot; other panels on themselves.
-_CLICK_JS = """
-const scopeSel = props.scope || null;
-const key = '__pq_' + (scopeSel || element.id || Math.random());
-window[key + '_trigger'] = trigger;
-const root = scopeSel ? document : element;
-if (!(window[key + '_bound'] && scopeSel)) {
-  window[key + '_bound'] = true;
-  const fire = (e) => {
-    const t = e.target.closest('a[href^="#pq-"], [data-pq-ref]');
-    if (!t || (scopeSel && !t.closest(scopeSel))) return;
-    if (e.type === 'keydown' && e.key !== 'Enter') return;
-    e.preventDefault(); e.stopPropagation();
-    const ref = t.getAttribute('data-pq-ref') || t.getAttribute('href').slice(4);
-    window[key + '_trigger']('select', {index: ref, value: ref});
-  };
-  root.addEventListener('click', fire, true);
-  root.addEventListener('keydown', fire, true);
-}
-"""
-
-CSS = """
-.pq-card {border: 1px solid var(--border-color-primary); border-radius: 8px; padding: 8px 10px;
-  margin: 6px 0; cursor: pointer; background: var(--background-fill-secondary);}
-.pq-card:hover, .pq-card:focus {border-color: var(--color-accent);}
-.pq-head {font-size: 0.9em; color: var(--body-text-color-subdued); margin-bottom: 4px;}
-.pq-title {font-weight: 600; color: var(--body-text-color);}
-.pq-n {font-weight: 700; color: var(--color-accent); margin-right: 4px;}
-.pq-text {white-space: pre-wrap; line-height: 1.7; color: var(--body-text-color);}
-mark.pq-quote {background: #ffe08a; color: #222; padding: 0 1px;}
-mark.pq-term {background: #c9e7ff; color: #111;}
-mark.pq-passage {background: #eef6e8; color: #222;}
-.pq-cite {font-size: 0.85em; margin-top: 6px; color: var(--body-text-color-subdued);
-  user-select: all;}
-.pq-banner {font-weight: 600; color: #b45309; margin-bottom: 6px;}
-.pq-empty {color: var(--body-text-color-subdued);}
-.pq-table {border-collapse: collapse; width: 100%;}
-.pq-table th, .pq-table td {border: 1px solid var(--border-color-primary); padding: 4px 8px;}
-.pq-missing {margin-top: 12px; padding: 8px 12px; border-left: 4px solid #d97706;}
-.pq-score {float: right; font-size: 0.85em;}
-.pq-context .pq-text {max-height: 420px; overflow-y: auto;}
-"""
+# Local fonts only: the default theme would fetch Google Fonts, which an
+# offline government network cannot reach.
 FONTS = ["WenQuanYi Micro Hei", "Noto Sans CJK SC", "Microsoft YaHei", "PingFang SC", "sans-serif"]
+MONO_FONTS = ["WenQuanYi Micro Hei Mono", "ui-monospace", "Consolas", "monospace"]
 
 
 def _filters(doc: str | None, industry: str | None, role: str | None) -> Filters:
@@ -294,7 +253,7 @@ def build_app(settings: Settings) -> gr.Blocks:
     with gr.Blocks(title="成渝政策文件问答", delete_cache=(3600, 86400)) as demo:
         turns = gr.State([])
         gr.Markdown(
-            "## 政策文件问答\n依据已收录的政策文件与研究论文作答，每句结论都标注出处；文件中没有依据的问题会明确说明无法回答。"
+            "## 政策文件问答\n依据已收录的政策文件与研究论文作答，回答均标注出处，点击 [n] 可查看原文上下文；文件中没有依据的问题会明确说明无法回答。"
         )
         with gr.Tabs():
             with gr.Tab("智能问答", id="chat"), gr.Row(elem_id="pq-chat"):
@@ -306,7 +265,7 @@ def build_app(settings: Settings) -> gr.Blocks:
                         render_markdown=True,
                         allow_tags=False,
                         latex_delimiters=[],
-                        buttons=["copy", "copy_all"],
+                        buttons=[],  # copy goes through the clean Markdown export below
                         feedback_options=None,
                         placeholder="请在下方输入问题，或点击示例问题。",
                         elem_id="pq-chatbot",
@@ -324,7 +283,8 @@ def build_app(settings: Settings) -> gr.Blocks:
                     with gr.Row():
                         example_buttons = [gr.Button(q, size="sm") for q in EXAMPLES]
                     with gr.Row():
-                        clear = gr.Button("清空对话", size="sm")
+                        clear = gr.Button("清空对话", size="sm", elem_id="pq-clear")
+                        copy = gr.Button("复制回答（Markdown）", size="sm", elem_id="pq-copy")
                         download = gr.DownloadButton(
                             "下载回答（Markdown）", size="sm", elem_id="pq-download"
                         )
@@ -345,12 +305,12 @@ def build_app(settings: Settings) -> gr.Blocks:
                         '<div class="pq-empty">回答引用的段落会显示在这里。</div>',
                         label="来源",
                         show_label=True,
-                        js_on_load=_CLICK_JS,
-                        props={"scope": "#pq-chat"},
+                        container=True,
+                        js_on_load=ui.click_js("#pq-chat"),
                         elem_id="pq-sources",
                     )
                     chat_context = gr.HTML(
-                        "", label="上下文", show_label=True, elem_id="pq-context"
+                        "", label="上下文", show_label=True, container=True, elem_id="pq-context"
                     )
             with gr.Tab("段落检索", id="search"):
                 with gr.Row():
@@ -371,12 +331,14 @@ def build_app(settings: Settings) -> gr.Blocks:
                     json_file = gr.DownloadButton("导出 JSON", size="sm", elem_id="pq-json")
                 with gr.Row():
                     with gr.Column(scale=3):
-                        results = gr.HTML(
-                            "", js_on_load=_CLICK_JS, props={"scope": ""}, elem_id="pq-results"
-                        )
+                        results = gr.HTML("", js_on_load=ui.click_js(), elem_id="pq-results")
                     with gr.Column(scale=2):
                         s_context = gr.HTML(
-                            "", label="上下文", show_label=True, elem_id="pq-search-context"
+                            "",
+                            label="上下文",
+                            show_label=True,
+                            container=True,
+                            elem_id="pq-search-context",
                         )
             with gr.Tab("文档管理", id="documents"):
                 status = gr.HTML(_status(settings), elem_id="pq-status")
@@ -406,6 +368,7 @@ def build_app(settings: Settings) -> gr.Blocks:
         chatbot.clear(
             lambda: ([], [], "", "", "", None), None, reset, queue=False, api_visibility="private"
         )
+        copy.click(None, markdown, None, js=ui.COPY_JS, api_visibility="private")
         sources.select(cited_context, turns, chat_context, api_visibility="private")
         gr.api(context, api_name="context")
 
@@ -423,6 +386,12 @@ def build_app(settings: Settings) -> gr.Blocks:
             api_visibility="private",
             concurrency_limit=1,
             concurrency_id="ingest",
+        )
+        demo.load(
+            lambda: (_status(settings), *[gr.update(choices=_doc_choices(settings))] * 2),
+            None,
+            [status, doc, s_doc],
+            api_visibility="private",
         )
     demo.queue(default_concurrency_limit=CONCURRENCY, max_size=QUEUE_SIZE)
     return demo
@@ -477,8 +446,7 @@ def warm_up(settings: Settings) -> None:
     _ = retriever.snapshot
     retriever.embed_query("成渝地区产业协同")
     pipeline.search_passages(settings, "成渝地区产业协同", k=1)
-    if hasattr(pipeline, "ask"):
-        pipeline.ask(settings, "成渝新能源汽车本地配套率是多少？")
+    pipeline.ask(settings, EXAMPLES[0])
 
 
 def _auth(settings: Settings) -> list[tuple[str, str]] | None:
@@ -503,8 +471,8 @@ def launch_kwargs(settings: Settings, **overrides: object) -> dict:
         "ssr_mode": False,
         "mcp_server": False,
         "enable_monitoring": False,
-        "css": CSS,
-        "theme": gr.themes.Default(font=FONTS),
+        "css": ui.PAGE_CSS,
+        "theme": gr.themes.Default(font=FONTS, font_mono=MONO_FONTS),
     }
     options.update(overrides)
     return options

@@ -109,6 +109,7 @@ class HybridRetriever:
         self._snapshot: Snapshot | None = None
         self._stamp: float | None = None
         self._lock = threading.Lock()
+        self._query_vectors: dict[str, np.ndarray] = {}
 
     @classmethod
     def from_settings(cls, settings: Settings, **kwargs: object) -> HybridRetriever:
@@ -168,7 +169,14 @@ class HybridRetriever:
         return hits[:k]
 
     def embed_query(self, text: str) -> np.ndarray:
-        return self.embedder.embed([text])[0]
+        """Query vectors are cached: one question runs several searches."""
+        vector = self._query_vectors.get(text)
+        if vector is None:
+            vector = self.embedder.embed([text])[0]
+            if len(self._query_vectors) >= 1024:
+                self._query_vectors.pop(next(iter(self._query_vectors)))
+            self._query_vectors[text] = vector
+        return vector
 
     def _dense(self, snap: Snapshot, text: str, fdict: dict, mask: np.ndarray):
         vector = self.embed_query(text)

@@ -14,21 +14,25 @@ from policyqa.settings import ROOT
 
 GOLD = ROOT / "eval" / "gold.jsonl"
 
-# Floors: the shipped pipeline's figures on eval/gold.jsonl, measured on PLACEHOLDER,
-# minus 0.03 (retrieval) or 0.05 (answers and refusal, which still move with the
-# assistant). Raise them when the pipeline improves; a drop below one is a regression.
+# Floors: the shipped pipeline's overall figures on eval/gold.jsonl (measured
+# 2026-11-26: hit@5 0.982, recall@5 0.974, MRR@10 0.846, nDCG@10 0.882, facts 0.789,
+# cite P 0.826, cite valid 1.000, cite R 0.846, abst P 0.552, abst R 1.000,
+# false refusals 0.119), minus 0.03 for retrieval and 0.05 for answers and
+# refusal, which still move with the assistant. Raise them when the pipeline
+# improves; falling below one is a regression.
 FLOORS = {
     "hit_at_k": 0.95,
     "recall_at_k": 0.94,
-    "mrr_at_10": 0.82,
+    "mrr_at_10": 0.81,
     "ndcg_at_10": 0.85,
-    "fact_accuracy": 0.58,
-    "citation_precision": 0.67,
-    "citation_validity": 0.97,
-    "citation_recall": 0.65,
-    "abstention_recall": 0.63,
+    "fact_accuracy": 0.74,
+    "citation_precision": 0.77,
+    "citation_validity": 0.99,
+    "citation_recall": 0.79,
+    "abstention_precision": 0.50,
+    "abstention_recall": 0.95,
 }
-CEILINGS = {"false_refusal_rate": 0.27}
+CEILINGS = {"false_refusal_rate": 0.17}
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 

@@ -51,7 +51,6 @@ def live(settings) -> tuple[dict, list]:
     assert len(ids) == len(set(ids)), "duplicate chunk ids"
     assert sorted(chroma_ids(settings, manifest["generation"])) == sorted(ids)
     assert manifest["chunk_count"] == len(ids)
-    assert sum(f["chunks"] for f in manifest["files"].values()) == len(ids)
     return manifest, chunks
 
 
@@ -180,8 +179,15 @@ def test_identical_files_are_indexed_once(settings, fake_embedder, tokenizer) ->
     sub.mkdir()
     add_plan(settings, "copy/a.txt")
     summary = ingest(settings, fake_embedder, tokenizer)
-    live(settings)  # asserts no duplicate ids
+    manifest, chunks = live(settings)  # asserts no duplicate ids
     assert summary.ok and summary.files == 3
+    per_file = {
+        Path(p).relative_to(settings.corpus).as_posix(): f["chunks"]
+        for p, f in manifest["files"].items()
+    }
+    assert per_file["a.txt"] == per_file["copy/a.txt"]
+    assert len(chunks) == sum(per_file.values()) - per_file["a.txt"]
+    assert summary.embedded == len(chunks)
 
 
 # --- expected documents ------------------------------------------------------------
@@ -193,7 +199,9 @@ def test_missing_plans_are_listed_until_added(settings, fake_embedder, tokenizer
     assert set(read_manifest(settings)["missing"]) == EXPECTED_PLANS
 
     # synthetic stand-in, clearly labelled: the real plan's text is not available
-    text = SYNTHETIC_PLAN.replace("某市推动制造业集群高质量发展实施方案（示例）", f"{AUTO_PLAN}（合成示例）")
+    text = SYNTHETIC_PLAN.replace(
+        "某市推动制造业集群高质量发展实施方案（示例）", f"{AUTO_PLAN}（合成示例）"
+    )
     assert text.startswith(SYNTHETIC_LABEL)
     add_plan(settings, f"{AUTO_PLAN}.txt", text)
     summary = ingest(settings, fake_embedder, tokenizer)
@@ -234,7 +242,12 @@ def test_lock_held_by_another_process_is_refused(settings, fake_embedder, tokeni
 
 
 def test_stale_lock_of_a_dead_process_is_cleared(settings, fake_embedder, tokenizer) -> None:
-    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True, check=True)
+    dead = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     pid = int(dead.stdout)
     settings.home.mkdir(parents=True, exist_ok=True)
     (settings.home / "ingest.lock").write_text(json.dumps({"pid": pid, "time": time.time()}))

@@ -342,7 +342,11 @@ LINE = st.one_of(SENTENCE, SENTENCE, SENTENCE, HEADING, TABLE, st.just(""))
 DOCUMENT = st.lists(LINE, min_size=1, max_size=25).map("\n".join)
 
 
-@settings(max_examples=int(os.environ.get('HYP_N', '50')), deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(
+    max_examples=int(os.environ.get("HYP_N", "50")),
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
+)
 @given(text=DOCUMENT, size=st.integers(10, 120), overlap=st.integers(0, 2))
 def test_property_random_documents(tokenizer, text: str, size: int, overlap: int) -> None:
     if not text.strip():

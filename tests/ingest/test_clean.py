@@ -69,7 +69,13 @@ def test_table_that_cut_a_sentence_moves_after_it(cleaned) -> None:
     caption = text.index("表 2 全国各地区新能源汽车本地配套率")
     assert text.index(sentence) < caption
     # the table stays whole: caption, a blank line, then its rows in order
-    rows = ["地区\t汽车本地配套率/%", "成渝地区\t30", "珠三角地区\t45", "东北地区\t20", "长三角地区\t>50"]
+    rows = [
+        "地区\t汽车本地配套率/%",
+        "成渝地区\t30",
+        "珠三角地区\t45",
+        "东北地区\t20",
+        "长三角地区\t>50",
+    ]
     block = "表 2 全国各地区新能源汽车本地配套率\n\n" + "\n".join(rows) + "\n\n"
     assert text[caption:].startswith(block)
     assert text[caption + len(block) :].startswith("产业协作配套能力不足")

@@ -145,7 +145,9 @@ def test_sidecar_metadata_sets_id_title_and_type(tmp_path: Path, tokenizer) -> N
         "plan",
     )
     assert parsed.doc.metadata["year"] == 2021
-    assert all(c.doc_id == "plan-synthetic" and c.doc_title == "合成示例方案" for c in parsed.chunks)
+    assert all(
+        c.doc_id == "plan-synthetic" and c.doc_title == "合成示例方案" for c in parsed.chunks
+    )
 
 
 def test_paper_metadata_and_footer(tokenizer) -> None:

@@ -96,7 +96,9 @@ def test_paper_has_three_tables(paper) -> None:
     assert [t.label for t in tables] == ["表1", "表2", "表3"]
     parks = tables[0]
     assert len(parks.rows) == 18 and parks.header == ""
-    assert "南部经济开发区" in [c for t in [parks] for r in t.rows for c in paper[0].text[r.start : r.end].split("\t")]
+    cells = [c for r in parks.rows for c in paper[0].text[r.start : r.end].split("\t")]
+    assert "南部经济开发区" in cells and "荣昌高新技术产业开发区" in cells
+    assert len(cells) == 35  # 35 parks in two columns
     assert tables[1].header == "地区\t汽车本地配套率/%"
     assert tables[2].header.startswith("地区\t研发投入 GDP/亿元")
 
@@ -195,8 +197,8 @@ def test_plan_status_items_are_not_problems(plan) -> None:
 
 
 def test_numbered_paragraph_ends_the_previous_item(plan) -> None:
-    """"（三）区域协同有待加强。跨区域…" is a paragraph, not a heading, but it is not part of
-    item （二）: it belongs to 二、存在的问题."""
+    """The paragraph "（三）区域协同有待加强。跨区域…" is not a heading, yet it is not part
+    of item （二）: it belongs to 二、存在的问题."""
     cleaned, sections = plan
     leaf = leaf_section(sections, cleaned.text.index("（三）区域协同有待加强"))
     assert leaf.title == "二、存在的问题"

@@ -40,19 +40,28 @@ def ask(client: Client, question: str, chatbot=None, filters=NO_FILTER):
 
 
 def test_answer_has_the_number_and_a_clickable_citation(client):
-    chatbot, box, sources, context, markdown, download = ask(
+    chatbot, _, sources, context, markdown, download = ask(
         client, "成渝新能源汽车本地配套率是多少？"
     )
     answer = last_answer(chatbot)
     assert "30%" in answer
     assert "(#pq-0-1)" in answer  # the [1] marker links to source 1
-    assert box == ""  # the question box is cleared
     assert 'data-pq-ref="0-1"' in sources and '<mark class="pq-quote">' in sources
     assert "成渝地区双城经济圈电子信息、汽车、装备制造" in sources
     assert "[1]" in markdown and "## 引用" in markdown and "[J]" in markdown
     exported = Path(download).read_text(encoding="utf-8")
     assert exported == markdown
     assert "点击" in context
+
+
+def test_answer_streams_in_growing_prefixes(client):
+    job = client.submit("针对产业链薄弱有什么对策？", [], *NO_FILTER, api_name="/chat")
+    job.result()
+    answers = [last_answer(out[0]) for out in job.outputs()]
+    assert answers[0] == "正在检索文件……"
+    grown = answers[1:]
+    assert len(grown) > 3
+    assert all(len(a) <= len(b) for a, b in zip(grown, grown[1:], strict=False))
 
 
 def test_follow_up_uses_history(client):
@@ -142,20 +151,37 @@ def test_documents_tab_lists_documents_and_missing_plans(client):
 
 @pytest.mark.slow
 def test_twenty_users_at_once_all_get_answers(ui_server):
+    """Twenty different questions (so no answer cache helps), one session each."""
     questions = [
         "成渝新能源汽车本地配套率是多少？",
         "针对产业链薄弱有什么对策？",
         "成渝地区三大产业集群协同发展存在哪些问题？",
         "成渝地区汽车年产量是多少？",
-    ] * 5
+        "成渝地区装备制造业营业收入是多少？",
+        "成渝地区有多少家整车企业？",
+        "如何加强人才政策协同？",
+        "金融一体化方面有什么建议？",
+        "产业数字化协同存在什么问题？",
+        "创新资源不足的表现是什么？",
+        "电子信息产业的发展现状如何？",
+        "如何推进产业链合作？",
+        "产业结构同质化有哪些表现？",
+        "成渝地区新能源汽车产量是多少？",
+        "成渝地区区域联动取得了哪些成效？",
+        "如何促进创新资源集聚与共享？",
+        "珠三角地区新能源汽车本地配套率是多少？",
+        "成渝两地人才培养有哪些合作？",
+        "数字化协同水平低怎么办？",
+        "装备制造行业有哪些关键技术受制于人？",
+    ]
+    clients = [Client(ui_server.url, verbose=False) for _ in questions]  # 20 browser sessions
 
-    def one(question: str) -> str:
-        c = Client(ui_server.url, verbose=False)
-        return last_answer(ask(c, question)[0])
+    def one(n: int) -> str:
+        return last_answer(ask(clients[n], questions[n])[0])
 
     started = time.perf_counter()
     with ThreadPoolExecutor(len(questions)) as pool:
-        answers = list(pool.map(one, questions))
+        answers = list(pool.map(one, range(len(questions))))
     elapsed = time.perf_counter() - started
     assert len(answers) == 20
     for q, a in zip(questions, answers, strict=True):

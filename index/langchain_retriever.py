@@ -1,0 +1,54 @@
+"""The hybrid retriever as a LangChain `BaseRetriever`, for use in any chain.
+
+    from policyqa.index.langchain_retriever import PolicyQARetriever
+    from policyqa.settings import Settings
+
+    retriever = PolicyQARetriever.from_settings(Settings.from_env(), k=5, role="countermeasure")
+    docs = retriever.invoke("针对产业链薄弱有什么对策？")
+    docs[0].metadata["section"]   # '4 … > 4.2 推进产业链合作,强化区域产业协作配套'
+
+Each Document carries the passage text and the chunk's metadata (doc_id,
+section, role, industries, page, start, end, chunk_id, score).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from langchain_core.callbacks import CallbackManagerForRetrieverRun
+from langchain_core.documents import Document
+from langchain_core.retrievers import BaseRetriever
+from pydantic import ConfigDict
+
+from policyqa.settings import Settings
+
+from .retriever import Filters, HybridRetriever
+
+
+class PolicyQARetriever(BaseRetriever):
+    retriever: Any
+    k: int = 5
+    doc: str | None = None
+    role: str | None = None
+    industry: str | None = None
+    page: int | None = None
+
+    model_config = ConfigDict(arbitrary_types_allowed=True)
+
+    @classmethod
+    def from_settings(cls, settings: Settings, **kwargs: Any) -> PolicyQARetriever:
+        return cls(retriever=HybridRetriever.from_settings(settings), **kwargs)
+
+    def _get_relevant_documents(
+        self, query: str, *, run_manager: CallbackManagerForRetrieverRun
+    ) -> list[Document]:
+        filters = Filters(doc=self.doc, role=self.role, industry=self.industry, page=self.page)
+        hits = self.retriever.search(query, k=self.k, filters=filters)
+        return [
+            Document(
+                page_content=h.chunk.text,
+                metadata={**h.chunk.metadata(), "chunk_id": h.chunk.chunk_id, "score": h.score},
+                id=h.chunk.chunk_id,
+            )
+            for h in hits
+        ]
