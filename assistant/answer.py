@@ -18,6 +18,7 @@ from dataclasses import dataclass, field, replace
 from policyqa.documents import Chunk, Section
 from policyqa.index.query import Query
 from policyqa.index.retriever import Filters, Hit, HybridRetriever
+from policyqa.ingest.tokenizer import bigrams
 from policyqa.settings import Settings
 
 from . import refusal
@@ -32,11 +33,11 @@ from .evidence import (
     table_rows,
 )
 from .followup import resolve
-from .intent import Intent, detect
+from .intent import LIST_PATTERN, Intent, detect
 
 K = 10
 POOL = 6  # passages whose sentences are candidates
-MAX_LINES = 3
+MAX_LINES = 4
 MAX_ITEMS = 8
 
 
@@ -89,7 +90,7 @@ class Assistant:
                 notice=notice,
                 intent="empty",
             )
-        resolved = resolve(text, history)
+        resolved = resolve(text, _history(history, self.settings.max_question_chars))
         query = self.retriever.parse(resolved)
         if not query.terms:
             return AskResult(
@@ -119,7 +120,7 @@ class Assistant:
                 return self._finish(base, lead, lines, numbered=len(lines) > 1, structural=True)
         ranked = self._rank_sentences(hits[:POOL], terms, intent, scorer, query.text)
         if intent.wants_list and intent.role and (not terms or ranked):
-            lines = self._list_answer(terms, intent, hits, ranked, scorer)
+            lines = self._list_answer(terms, intent, hits, ranked, scorer, query.text)
             if lines:
                 lead = f"关于“{_subject(query.text)}”，资料列出以下各项："
                 return self._finish(base, lead, lines, numbered=True, structural=True)
@@ -213,8 +214,8 @@ class Assistant:
 
     # selection ---------------------------------------------------------------
 
-    def _list_answer(self, terms, intent, hits, ranked, scorer) -> list[Line]:
-        section, doc_id = self._target_section(terms, intent, hits, scorer)
+    def _list_answer(self, terms, intent, hits, ranked, scorer, question: str) -> list[Line]:
+        section, doc_id = self._target_section(terms, intent, hits, scorer, question)
         if section is None:
             return []
         items = self._section_items(doc_id, section)
@@ -254,7 +255,7 @@ class Assistant:
             return [], ""
         problem, paths = targets[0]
         topic_terms = topic + scorer.terms(query)
-        if re.search(r"哪些|哪几|具体", query.text):
+        if LIST_PATTERN.search(query.text) or re.search(r"具体.*(对策|建议|措施|举措)", query.text):
             items = [
                 Line(s, _leaf(s.chunk.section)) for s in self._items_in(chunk.doc_id, paths[0])
             ]
@@ -267,6 +268,7 @@ class Assistant:
                     s.coverage = scorer.coverage(topic_terms, s.text, c.section)
                     s.score = s.coverage + (0.2 if rank == 0 else 0.0)
                     candidates.append(s)
+        candidates = [s for s in candidates if not re.search(r"(如下|以下)[。:：]?$", s.text)]
         candidates.sort(key=lambda s: (-s.score, s.start))
         picked: list[Sentence] = []
         for s in candidates:
@@ -274,6 +276,9 @@ class Assistant:
                 break
             if s.score >= 0.6 * candidates[0].score and not any(_overlaps(s, p) for p in picked):
                 picked.append(s)
+                picked += [
+                    c for c in _continuation(s, 1) if not any(_overlaps(c, p) for p in picked)
+                ]
         picked.sort(key=lambda s: s.start)
         return [Line(s, _leaf(s.chunk.section)) for s in picked], _leaf(problem)
 
@@ -286,7 +291,9 @@ class Assistant:
                     seen.append(item)
         return seen
 
-    def _target_section(self, terms, intent, hits, scorer) -> tuple[Section | None, str]:
+    def _target_section(
+        self, terms, intent, hits, scorer, question: str
+    ) -> tuple[Section | None, str]:
         """The section a list question is about: among the sections holding the
         top passages (and their ancestors), the best F1 match between question
         terms and title terms; with no specific terms, the role's top section."""
@@ -300,11 +307,12 @@ class Assistant:
                 inside = hit.chunk.section == sec.path or hit.chunk.section.startswith(
                     sec.path + " > "
                 )
-                if not sec.title or not inside or sec.role == "references":
+                if not sec.title or sec.role == "references":
                     continue
                 if intent.role and sec.role != intent.role:
                     continue
-                key = (round(_title_f1(terms, sec.title, scorer), 3), -sec.level, -hit.rank)
+                f1 = _title_f1(terms, sec.title, scorer, question) + (0.05 if inside else 0.0)
+                key = (round(f1, 3), -sec.level, -hit.rank)
                 if best_key is None or key > best_key:
                     best, best_doc, best_key = sec, doc.doc_id, key
         return best, best_doc
@@ -366,6 +374,17 @@ def _validate(question: object, limit: int) -> tuple[str, str | None]:
     return stripped, None
 
 
+def _history(history: object, limit: int) -> list[dict]:
+    """Earlier turns as resolve() needs them: dicts whose content passed _validate, so a
+    huge, malformed or None turn can neither crash a follow-up nor lift the length limit."""
+    turns = []
+    for turn in history if isinstance(history, (list, tuple)) else ():
+        if isinstance(turn, dict):
+            content, _ = _validate(turn.get("content"), limit)
+            turns.append({"role": turn.get("role"), "content": content})
+    return turns
+
+
 def _merge(first: list[Hit], rest: list[Hit]) -> list[Hit]:
     out, seen = [], set()
     for h in first + rest:
@@ -382,32 +401,47 @@ def _refuse(base: AskResult, reason: str, hits: list[Hit]) -> AskResult:
     return base
 
 
-def _title_f1(terms, title: str, scorer: Scorer) -> float:
-    """Harmonic mean of how much of the question the title covers and how
-    much of the title the question covers (IDF-weighted)."""
+def _title_f1(terms, title: str, scorer: Scorer, question: str) -> float:
+    """Harmonic mean of how much of the question the title covers (IDF-weighted
+    terms) and how much of the title the question covers (character bigrams)."""
     recall = scorer.coverage(terms, title)
-    title_terms = scorer.terms(scorer.tokenizer_query(title))
-    question = "".join(a for t in terms for a in t.alts)
-    precision = scorer.coverage(title_terms, question) if title_terms else 0.0
+    title_grams = set(bigrams(re.sub(r"^[\d.]+\s*", "", title)))
+    precision = len(title_grams & set(bigrams(question))) / len(title_grams) if title_grams else 0.0
     return 2 * recall * precision / (recall + precision) if recall + precision else 0.0
 
 
 def _best(ranked: list[Sentence]) -> list[Sentence]:
+    """The top sentence, what it introduces (an item's head is followed by
+    its content), and other sentences nearly as good."""
     if not ranked:
         return []
     top = ranked[0]
-    picked = [top]
+    picked = [top] + _continuation(top)
     for s in ranked[1:]:
         if len(picked) >= MAX_LINES:
             break
         if (
-            s.score >= 0.8 * top.score
-            and s.coverage >= 0.6 * top.coverage
+            s.score >= 0.7 * top.score
+            and s.coverage >= 0.5 * top.coverage
             and not any(_overlaps(s, p) for p in picked)
         ):
             picked.append(s)
     picked.sort(key=lambda s: (s.chunk.doc_id, s.start))
     return picked
+
+
+def _continuation(s: Sentence, limit: int = 2) -> list[Sentence]:
+    """Sentences after an item head or a "如下" lead, up to the next item."""
+    if not (is_item_head(s.text) or re.search(r"(如下|以下)[。:：]?$", s.text)):
+        return []
+    out = []
+    for nxt in chunk_sentences(s.chunk, s.rank):
+        if nxt.start < s.end:
+            continue
+        if len(out) >= limit or (out and is_item_head(nxt.text)):
+            break
+        out.append(nxt)
+    return out
 
 
 def _overlaps(a: Sentence, b: Sentence) -> bool:

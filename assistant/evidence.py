@@ -69,10 +69,6 @@ class Scorer:
         self.thesaurus = thesaurus
         self.n = max(len(snap.chunks), 1)
 
-    def tokenizer_query(self, text: str) -> Query:
-        """A Query for text (no synonym expansion): terms of a title, say."""
-        return Query(text, text, self.tokenizer.terms(text), [])
-
     def idf(self, term: str) -> float:
         df = max(self.snap.bm25.doc_freq(term), self.snap.bm25.doc_freq(normalize(term)))
         return math.log(1 + (self.n - df + 0.5) / (df + 0.5))

@@ -1,17 +1,20 @@
 """The web UI: chat for officials, passage search for researchers, documents.
 
->>> demo = build_app(Settings.from_env())      # a gr.Blocks with its queue set
+>>> settings = Settings.from_env()
+>>> warm_up(settings)                          # index, model, tokenizer loaded once
+>>> demo = build_app(settings)                 # a gr.Blocks with its queue set
 >>> demo.launch(**launch_kwargs(settings))     # what `policyqa serve` does
 
 Every answer comes from `pipeline.ask`, every passage from `pipeline`; this
 module only lays them out. Text from documents and users is escaped in
 `ui_render` before it reaches the page. Answers stream: the question is
-answered once, then the text is sent in growing prefixes so it appears while
-the sources panel is prepared.
+answered once, then its text is sent in growing prefixes, and the sources
+panel follows with the last one.
 """
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
 import re
@@ -65,13 +68,21 @@ def _filters(doc: str | None, industry: str | None, role: str | None) -> Filters
     return Filters(doc=doc or None, industry=industry or None, role=role or None)
 
 
-def _doc_choices(settings: Settings) -> list[tuple[str, str]]:
-    docs = pipeline.index_status(settings).get("documents", [])
-    return [("全部文档", "")] + [(d["title"], d["doc_id"]) for d in docs]
+def _user_errors(fn):
+    """Show a PolicyQAError's message (which says what to do) instead of a bare 'Error'."""
+
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        try:
+            return fn(*args, **kwargs)
+        except PolicyQAError as exc:
+            raise gr.Error(str(exc)) from exc
+
+    return wrapper
 
 
 def _export_file(text: str, suffix: str, encoding: str = "utf-8") -> str:
-    """A fresh file in the temp dir (which Gradio may serve); old ones are pruned."""
+    """A fresh file in the temp dir, where Gradio may pick it up; day-old ones are pruned."""
     EXPORT_DIR.mkdir(parents=True, exist_ok=True)
     cutoff = time.time() - 86400
     for old in EXPORT_DIR.iterdir():
@@ -86,147 +97,143 @@ def _history(turns: list[dict]) -> list[dict]:
     """Earlier turns as plain-text messages for `ask` (the chatbot holds escaped Markdown)."""
     out: list[dict] = []
     for t in turns:
-        out += [
-            {"role": "user", "content": t["question"]},
-            {"role": "assistant", "content": t["answer"]},
-        ]
+        out.append({"role": "user", "content": t["question"]})
+        out.append({"role": "assistant", "content": t["answer"]})
     return out
 
 
-def _role_counts(settings: Settings) -> dict[str, dict[str, int]]:
-    counts = Counter((c.doc_id, c.role) for c in pipeline.retriever_for(settings).snapshot.chunks)
-    out: dict[str, dict[str, int]] = {}
-    for (doc, role), n in counts.items():
-        out.setdefault(doc, {})[role] = n
-    return out
+class _Handlers:
+    """Event handlers; each calls `pipeline` and renders with `ui_render`."""
 
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.use_llm = bool(settings.llm_base_url and settings.llm_model)
 
-def _status(settings: Settings) -> str:
-    status = pipeline.index_status(settings)
-    return ui.status_html(status, _role_counts(settings) if status.get("built") else {})
+    # ---- chat
 
-
-def _safe_name(name: str) -> str:
-    stem = re.sub(r"[^\w\u4e00-\u9fff.()（）\-]+", "_", Path(name).name).lstrip("._")
-    return stem[-120:] or "upload"
-
-
-def build_app(settings: Settings) -> gr.Blocks:
-    """The three tabs, wired to `pipeline`, with the queue set for many users."""
-    use_llm = bool(settings.llm_base_url and settings.llm_model)
-
-    def chat(message, chatbot, turns, doc, industry, role):
+    def chat(self, message, chatbot, turns, doc, industry, role):
+        """Yields (chatbot, question box, sources, context, turns, markdown, download)."""
+        skip = gr.skip()
         question = (message or "").strip()
         if not question:
-            yield gr.skip(), gr.skip(), gr.skip(), gr.skip(), gr.skip(), gr.skip(), gr.skip()
+            yield (skip,) * 7
             return
-        turns = list(turns or []) if chatbot else []
+        turns = list(turns or []) if chatbot else []  # a cleared chat starts over
         chatbot = list(chatbot or []) + [
             {"role": "user", "content": ui.md_text(question)},
             {"role": "assistant", "content": "正在检索文件……"},
         ]
-        yield chatbot, "", gr.skip(), gr.skip(), turns, gr.skip(), gr.skip()
+        yield chatbot, "", skip, skip, turns, skip, skip
         try:
             result = pipeline.ask(
-                settings,
+                self.settings,
                 question,
                 history=_history(turns),
                 filters=_filters(doc, industry, role),
-                use_llm=use_llm,
+                use_llm=self.use_llm,
             )
         except PolicyQAError as exc:
             chatbot[-1] = {"role": "assistant", "content": "⚠️ " + ui.md_text(str(exc))}
-            yield chatbot, gr.skip(), gr.skip(), gr.skip(), turns, gr.skip(), gr.skip()
+            yield chatbot, skip, skip, skip, turns, skip, skip
             return
-        turn = len(turns)
-        answer = result.get("answer") or ""
-        cited = [c["n"] for c in result.get("citations") or []]
-        prefix = "" if result.get("answerable", True) else "**未能根据文件回答：** "
-        resolved = result.get("resolved_question") or ""
-        if resolved and resolved != question:
-            prefix = f"*（按“{ui.md_text(resolved)}”理解）*\n\n" + prefix
-        for cut in ui.stream_cuts(answer):
+        except Exception:
+            log.exception("answering %r failed", question)
             chatbot[-1] = {
                 "role": "assistant",
-                "content": prefix + ui.answer_markdown(answer[:cut], turn, cited),
+                "content": "⚠️ 系统出错，请稍后重试；如仍出错请联系管理员。",
             }
-            yield chatbot, gr.skip(), gr.skip(), gr.skip(), gr.skip(), gr.skip(), gr.skip()
+            yield chatbot, skip, skip, skip, turns, skip, skip
+            return
+        turn = len(turns)
+        keep = {k: result.get(k) for k in ("answer", "answerable", "citations", "passages")}
+        keep.update(question=question, related=result.get("related"), notice=result.get("notice"))
+        for text in self._answer_steps(result, question, turn):
+            chatbot[-1] = {"role": "assistant", "content": text}
+            yield chatbot, skip, skip, skip, skip, skip, skip
             time.sleep(STREAM_DELAY)
-        tail = ""
-        if result.get("notice"):
-            tail += "\n\n> 提示：" + ui.md_text(result["notice"])
-        if not result.get("answerable", True):
+        markdown = ui.answer_export(keep, self.reference)
+        sources = ui.sources_html(keep, turn, lambda cid: pipeline.chunk_text(self.settings, cid))
+        hint = '<div class="pq-empty">点击回答中的 [n] 标记或来源段落，可查看其所在段落的上下文。</div>'
+        yield chatbot, skip, sources, hint, turns + [keep], markdown, _export_file(markdown, ".md")
+
+    def _answer_steps(self, result: dict, question: str, turn: int):
+        """The answer's chat Markdown in growing prefixes, the last one complete."""
+        answer = result.get("answer") or ""
+        cited = [c["n"] for c in result.get("citations") or []]
+        answerable = result.get("answerable", True)
+        head = "" if answerable else "**未能根据文件回答：** "
+        resolved = result.get("resolved_question") or ""
+        if resolved and resolved != question:
+            head = f"*（按“{ui.md_text(resolved)}”理解）*\n\n" + head
+        for cut in ui.stream_cuts(answer)[:-1]:
+            yield head + ui.answer_markdown(answer[:cut], turn, cited)
+        tail = "\n\n> 提示：" + ui.md_text(result["notice"]) if result.get("notice") else ""
+        if not answerable:
             tail += "\n\n右侧列出相关但未回答问题的段落。"
-        chatbot[-1] = {
-            "role": "assistant",
-            "content": prefix + ui.answer_markdown(answer, turn, cited) + tail,
-        }
-        keep = {
-            k: result.get(k)
-            for k in (
-                "question",
-                "answer",
-                "answerable",
-                "citations",
-                "passages",
-                "related",
-                "notice",
-            )
-        }
-        keep["question"] = keep["question"] or question
-        markdown = ui.answer_export(keep, reference)
-        sources = ui.sources_html(keep, turn, lambda cid: pipeline.chunk_text(settings, cid))
-        yield (
-            chatbot,
-            gr.skip(),
-            sources,
-            '<div class="pq-empty">点击回答中的 [n] 标记或来源段落，可查看其所在段落的上下文。</div>',
-            turns + [keep],
-            markdown,
-            _export_file(markdown, ".md"),
-        )
+        yield head + ui.answer_markdown(answer, turn, cited) + tail
 
-    def cited_context(turns, evt: gr.SelectData):
+    def cited_context(self, turns, evt: gr.SelectData):
         chunk_id, quotes = _resolve(turns or [], str(evt.value or ""))
-        return _context(chunk_id, quotes) if chunk_id else gr.skip()
+        return self._context(chunk_id, quotes) if chunk_id else gr.skip()
 
-    def _context(chunk_id: str, quotes: list[str]) -> str:
-        ctx = pipeline.passage_context(settings, chunk_id, quotes[0] if quotes else "")
-        meta = pipeline.document_metadata(settings, ctx["doc_id"]) if ctx else {}
-        return ui.context_html(ctx, gbt7714(meta, ctx["section"]) if ctx else "", quotes)
+    def reference(self, c: dict) -> str:
+        meta = pipeline.document_metadata(self.settings, c["doc_id"])
+        return gbt7714(meta, c.get("section", ""))
 
-    def context(chunk_id: str, quote: str = "") -> str:
+    # ---- passages
+
+    def _context(self, chunk_id: str, quotes: list[str]) -> str:
+        ctx = pipeline.passage_context(self.settings, chunk_id, quotes[0] if quotes else "")
+        ref = self.reference(ctx) if ctx else ""
+        return ui.context_html(ctx, ref, quotes)
+
+    def context(self, chunk_id: str, quote: str = "") -> str:
         """A passage in the paragraph around it, with the quote highlighted (HTML)."""
-        return _context(chunk_id, [quote] if quote else [])
+        return self._context(chunk_id, [quote] if quote else [])
 
-    def reference(c: dict) -> str:
-        return gbt7714(pipeline.document_metadata(settings, c["doc_id"]), c.get("section", ""))
-
-    def search(query, k, doc, industry, role):
+    def search(self, query, k, doc, industry, role):
+        """Returns (results HTML, CSV file, JSON file, cleared context)."""
         query = (query or "").strip()
         if not query:
             return '<div class="pq-empty">请输入检索词。</div>', None, None, ""
         f = _filters(doc, industry, role)
-        passages = pipeline.search_passages(settings, query, k=int(k), filters=f)
-        metas: dict[str, dict] = {}
-
-        def meta_of(doc_id: str) -> dict:
-            if doc_id not in metas:
-                metas[doc_id] = pipeline.document_metadata(settings, doc_id)
-            return metas[doc_id]
-
+        passages = pipeline.search_passages(self.settings, query, k=int(k), filters=f)
+        meta_of = functools.cache(lambda doc_id: pipeline.document_metadata(self.settings, doc_id))
         passages = ui.with_citations(passages, meta_of)
-        terms = pipeline.retriever_for(settings).parse(query).keyword_terms
-        html_out = ui.search_html(passages, terms)
-        csv_path = _export_file(ui.results_csv(passages), ".csv", encoding="utf-8-sig")
-        json_path = _export_file(ui.results_json(query, f.as_dict(), passages), ".json")
-        return html_out, csv_path, json_path, ""
+        terms = pipeline.retriever_for(self.settings).parse(query).keyword_terms
+        return (
+            ui.search_html(passages, terms),
+            _export_file(ui.results_csv(passages), ".csv", encoding="utf-8-sig"),
+            _export_file(ui.results_json(query, f.as_dict(), passages), ".json"),
+            "",
+        )
 
-    def search_context(evt: gr.SelectData):
+    def search_context(self, evt: gr.SelectData):
         ref = str(evt.value or "")
-        return _context(ref[2:], []) if ref.startswith("c:") else gr.skip()
+        return self._context(ref[2:], []) if ref.startswith("c:") else gr.skip()
 
-    def upload(files, progress=_INGEST_PROGRESS):
+    # ---- documents
+
+    def doc_choices(self) -> list[tuple[str, str]]:
+        docs = pipeline.index_status(self.settings).get("documents", [])
+        return [("全部文档", "")] + [(d["title"], d["doc_id"]) for d in docs]
+
+    def status(self) -> str:
+        status = pipeline.index_status(self.settings)
+        counts: dict[str, dict[str, int]] = {}
+        if status.get("built"):
+            chunks = pipeline.retriever_for(self.settings).snapshot.chunks
+            for (doc, role), n in Counter((c.doc_id, c.role) for c in chunks).items():
+                counts.setdefault(doc, {})[role] = n
+        return ui.status_html(status, counts)
+
+    def refresh(self):
+        choices = gr.update(choices=self.doc_choices())
+        return self.status(), choices, choices
+
+    def upload(self, files, progress=_INGEST_PROGRESS):
+        """Store the files, re-ingest corpus + uploads, report; bad files are removed again."""
+        settings = self.settings
         report, saved = _store_uploads(settings, files or [])
         if saved:
             progress(0, desc="正在解析并建立索引……")
@@ -244,16 +251,22 @@ def build_app(settings: Settings) -> gr.Blocks:
                 report += [f"未能加入：{Path(p).name}：{reason}" for p, reason in summary.errors]
                 report.append(
                     f"索引已更新：新增 {summary.added} 份，更新 {summary.updated} 份，"
-                    f"未变 {summary.unchanged} 份，共 {summary.chunks} 个段落，用时 {summary.seconds:.1f} 秒。"
+                    f"未变 {summary.unchanged} 份，共 {summary.chunks} 个段落，"
+                    f"用时 {summary.seconds:.1f} 秒。"
                 )
         items = "".join(f"<li>{ui.esc(line)}</li>" for line in report)
-        choices = gr.update(choices=_doc_choices(settings))
-        return f'<ul class="pq-upload">{items}</ul>', _status(settings), choices, choices, None
+        return (f'<ul class="pq-upload">{items}</ul>', *self.refresh(), None)
 
+
+def build_app(settings: Settings) -> gr.Blocks:
+    """The three tabs, wired to `pipeline`, with the queue set for many users."""
+    h = _Handlers(settings)
+    private = {"api_visibility": "private"}
     with gr.Blocks(title="成渝政策文件问答", delete_cache=(3600, 86400)) as demo:
         turns = gr.State([])
         gr.Markdown(
-            "## 政策文件问答\n依据已收录的政策文件与研究论文作答，回答均标注出处，点击 [n] 可查看原文上下文；文件中没有依据的问题会明确说明无法回答。"
+            "## 政策文件问答\n依据已收录的政策文件与研究论文作答，回答均标注出处，"
+            "点击 [n] 可查看原文上下文；文件中没有依据的问题会明确说明无法回答。"
         )
         with gr.Tabs():
             with gr.Tab("智能问答", id="chat"), gr.Row(elem_id="pq-chat"):
@@ -265,7 +278,7 @@ def build_app(settings: Settings) -> gr.Blocks:
                         render_markdown=True,
                         allow_tags=False,
                         latex_delimiters=[],
-                        buttons=[],  # copy goes through the clean Markdown export below
+                        buttons=[],  # copying goes through the clean Markdown export
                         feedback_options=None,
                         placeholder="请在下方输入问题，或点击示例问题。",
                         elem_id="pq-chatbot",
@@ -288,7 +301,7 @@ def build_app(settings: Settings) -> gr.Blocks:
                         download = gr.DownloadButton(
                             "下载回答（Markdown）", size="sm", elem_id="pq-download"
                         )
-                    with gr.Accordion("回答 Markdown（一键复制）", open=False):
+                    with gr.Accordion("回答 Markdown", open=False):
                         markdown = gr.Textbox(
                             show_label=False,
                             lines=8,
@@ -298,7 +311,7 @@ def build_app(settings: Settings) -> gr.Blocks:
                         )
                 with gr.Column(scale=2):
                     with gr.Accordion("筛选", open=False):
-                        doc = gr.Dropdown(_doc_choices(settings), value="", label="文档")
+                        doc = gr.Dropdown(h.doc_choices(), value="", label="文档")
                         industry = gr.Dropdown(INDUSTRY_CHOICES, value="", label="产业")
                         role = gr.Dropdown(ROLE_CHOICES, value="", label="章节类型")
                     sources = gr.HTML(
@@ -323,7 +336,7 @@ def build_app(settings: Settings) -> gr.Blocks:
                     go = gr.Button("检索", variant="primary", scale=1, elem_id="pq-search")
                 with gr.Row():
                     k = gr.Slider(1, 50, value=10, step=1, label="返回条数")
-                    s_doc = gr.Dropdown(_doc_choices(settings), value="", label="文档")
+                    s_doc = gr.Dropdown(h.doc_choices(), value="", label="文档")
                     s_industry = gr.Dropdown(INDUSTRY_CHOICES, value="", label="产业")
                     s_role = gr.Dropdown(ROLE_CHOICES, value="", label="章节类型")
                 with gr.Row():
@@ -341,58 +354,50 @@ def build_app(settings: Settings) -> gr.Blocks:
                             elem_id="pq-search-context",
                         )
             with gr.Tab("文档管理", id="documents"):
-                status = gr.HTML(_status(settings), elem_id="pq-status")
+                status = gr.HTML(h.status(), elem_id="pq-status")
                 refresh = gr.Button("刷新", size="sm")
                 with gr.Accordion("上传文件并加入索引", open=False):
                     files = gr.File(
-                        label=f"支持 {'、'.join(SUPPORTED)}，单个文件不超过 {settings.upload_max_mb:g} MB",
+                        label=f"支持 {'、'.join(SUPPORTED)}，单个文件不超过 "
+                        f"{settings.upload_max_mb:g} MB",
                         file_count="multiple",
                         file_types=list(SUPPORTED),
                     )
                     ingest_btn = gr.Button("上传并建立索引", variant="primary")
                     upload_report = gr.HTML("")
 
-        chat_inputs = [msg, chatbot, turns, doc, industry, role]
-        chat_outputs = [chatbot, msg, sources, chat_context, turns, markdown, download]
+        chat_in = [msg, chatbot, turns, doc, industry, role]
+        chat_out = [chatbot, msg, sources, chat_context, turns, markdown, download]
         answer = {"concurrency_id": "answer", "concurrency_limit": CONCURRENCY}
-        msg.submit(chat, chat_inputs, chat_outputs, api_name="chat", **answer)
-        send.click(chat, chat_inputs, chat_outputs, api_visibility="private", **answer)
+        msg.submit(h.chat, chat_in, chat_out, api_name="chat", **answer)
+        send.click(h.chat, chat_in, chat_out, **answer, **private)
         for b in example_buttons:
-            b.click(lambda q: q, b, msg, queue=False, api_visibility="private").then(
-                chat, chat_inputs, chat_outputs, api_visibility="private", **answer
+            b.click(lambda q: q, b, msg, queue=False, **private).then(
+                h.chat, chat_in, chat_out, **answer, **private
             )
         reset = [chatbot, turns, sources, chat_context, markdown, download]
-        clear.click(
-            lambda: ([], [], "", "", "", None), None, reset, queue=False, api_visibility="private"
-        )
-        chatbot.clear(
-            lambda: ([], [], "", "", "", None), None, reset, queue=False, api_visibility="private"
-        )
-        copy.click(None, markdown, None, js=ui.COPY_JS, api_visibility="private")
-        sources.select(cited_context, turns, chat_context, api_visibility="private")
-        gr.api(context, api_name="context")
+        for event in (clear.click, chatbot.clear):
+            event(lambda: ([], [], "", "", "", None), None, reset, queue=False, **private)
+        copy.click(None, markdown, None, js=ui.COPY_JS, **private)
+        sources.select(_user_errors(h.cited_context), turns, chat_context, **private)
+        gr.api(_user_errors(h.context), api_name="context")
 
-        search_inputs = [query, k, s_doc, s_industry, s_role]
-        search_outputs = [results, csv_file, json_file, s_context]
-        query.submit(search, search_inputs, search_outputs, api_name="search")
-        go.click(search, search_inputs, search_outputs, api_visibility="private")
-        results.select(search_context, None, s_context, api_visibility="private")
+        search_in = [query, k, s_doc, s_industry, s_role]
+        search_out = [results, csv_file, json_file, s_context]
+        query.submit(_user_errors(h.search), search_in, search_out, api_name="search")
+        go.click(_user_errors(h.search), search_in, search_out, **private)
+        results.select(_user_errors(h.search_context), None, s_context, **private)
 
-        refresh.click(lambda: _status(settings), None, status, api_name="status")
+        refresh.click(h.status, None, status, api_name="status")
         ingest_btn.click(
-            upload,
+            h.upload,
             files,
             [upload_report, status, doc, s_doc, files],
-            api_visibility="private",
             concurrency_limit=1,
             concurrency_id="ingest",
+            **private,
         )
-        demo.load(
-            lambda: (_status(settings), *[gr.update(choices=_doc_choices(settings))] * 2),
-            None,
-            [status, doc, s_doc],
-            api_visibility="private",
-        )
+        demo.load(h.refresh, None, [status, doc, s_doc], **private)
     demo.queue(default_concurrency_limit=CONCURRENCY, max_size=QUEUE_SIZE)
     return demo
 
@@ -416,8 +421,13 @@ def _resolve(turns: list[dict], ref: str) -> tuple[str, list[str]]:
     ]
 
 
+def _safe_name(name: str) -> str:
+    stem = re.sub(r"[^\w\u4e00-\u9fff.()（）\-]+", "_", Path(name).name).lstrip("._")
+    return stem[-120:] or "upload"
+
+
 def _store_uploads(settings: Settings, files: list) -> tuple[list[str], list[Path]]:
-    """Copy accepted uploads into the uploads folder; reasons for the rest."""
+    """Copy accepted uploads into the uploads folder (never web-served); reasons for the rest."""
     report: list[str] = []
     saved: list[Path] = []
     if not files:
@@ -432,6 +442,9 @@ def _store_uploads(settings: Settings, files: list) -> tuple[list[str], list[Pat
             continue
         if src.stat().st_size > limit:
             report.append(f"未上传：{src.name}：超过 {settings.upload_max_mb:g} MB 的上限")
+            continue
+        if (Path(settings.corpus) / name).exists():
+            report.append(f"未上传：{src.name}：语料库中已有同名文件")
             continue
         dest = settings.uploads_dir / name
         shutil.copyfile(src, dest)

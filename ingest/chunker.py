@@ -8,6 +8,7 @@ chunks of a section cover all of its content; no chunk is longer than
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from collections.abc import Callable, Iterator
 from dataclasses import replace
 
@@ -17,6 +18,7 @@ from .structure import Table, industries_of
 
 _SENTENCE_END = re.compile(r"[。！？；;!?]+[”’」』）)]*|\n|(?<=[^\d\s])\.(?=\s)")
 _NUM = set("0123456789.,%\u2009\u202f ")
+CUT_WINDOW = 500  # characters handed to the tokenizer at once when splitting a long sentence
 
 Cut = Callable[[str], list[str]]
 
@@ -60,17 +62,32 @@ def _digit_near(text: str, i: int, step: int) -> bool:
     return False
 
 
+def _token_ends(text: str, a: int, b: int, cut: Cut) -> Iterator[int]:
+    """Token end offsets in text[a:b]. jieba's HMM takes quadratic time on a long run of
+    unknown characters, so a long span is cut window by window, each window starting
+    at the last token of the one before (the window edge may have split it)."""
+    pos = a
+    while pos < b:
+        stop = min(b, pos + CUT_WINDOW)
+        tokens = cut(text[pos:stop])
+        if stop < b and len(tokens) > 1:
+            tokens = tokens[:-1]
+        start = pos
+        for token in tokens:
+            pos += len(token)
+            yield pos
+        if pos == start:  # a cut that returned nothing must not loop forever
+            pos = stop
+            yield pos
+
+
 def split_long(text: str, a: int, b: int, size: int, cut: Cut) -> list[tuple[int, int]]:
     """Split one over-long sentence at token boundaries into pieces <= size."""
-    bounds, pos = [], a
-    for token in cut(text[a:b]):
-        pos += len(token)
-        if pos < b and _safe(text, pos):
-            bounds.append(pos)
+    bounds = [p for p in _token_ends(text, a, b, cut) if p < b and _safe(text, p)]
     pieces, start = [], a
     while b - start > size:
-        fitting = [p for p in bounds if start < p <= start + size]
-        stop = fitting[-1] if fitting else start + size  # a single token longer than size
+        k = bisect_right(bounds, start + size) - 1  # the last bound that fits
+        stop = bounds[k] if k >= 0 and bounds[k] > start else start + size  # a token > size
         pieces.append((start, stop))
         start = stop
     pieces.append((start, b))

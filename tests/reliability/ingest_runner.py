@@ -64,8 +64,9 @@ def _settings(home: str, corpus: str):
     from policyqa.settings import Settings
 
     # embed_batch 1: the builder embeds 8 chunks per call, so one ingest makes many calls
-    return Settings.from_env(home=Path(home), corpus=Path(corpus), embed_model="fake-embedder",
-                             embed_batch=1)
+    return Settings.from_env(
+        home=Path(home), corpus=Path(corpus), embed_model="fake-embedder", embed_batch=1
+    )
 
 
 def _tokenizer(home: str):
@@ -182,7 +183,9 @@ def fork_server(home: str, corpus: str, sleep: float, folder: str) -> int:
             try:
                 signal.signal(signal.SIGCHLD, signal.SIG_DFL)
                 out = Path(folder)
-                _traced_ingest(settings, tokenizer, sleep, out / f"{tag}.stages", out / f"{tag}.json")
+                _traced_ingest(
+                    settings, tokenizer, sleep, out / f"{tag}.stages", out / f"{tag}.json"
+                )
             except BaseException as exc:  # report to the test, which fails on it
                 Path(folder, f"{tag}.error").write_text(repr(exc), encoding="utf-8")
                 code = 1

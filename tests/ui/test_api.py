@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
+import re
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -12,11 +13,12 @@ import httpx
 import pytest
 from gradio_client import Client
 
+from policyqa.assistant import ui_render as ui
 from policyqa.assistant.webapp import _resolve, _store_uploads, launch_kwargs
+from policyqa.errors import PolicyQAError
+from policyqa.settings import Settings
 
 from .conftest import INJECTION_WORD, SCRIPT, launch
-
-pytestmark = pytest.mark.integration
 
 NO_FILTER = ("", "", "")
 
@@ -39,6 +41,7 @@ def ask(client: Client, question: str, chatbot=None, filters=NO_FILTER):
     return client.predict(question, chatbot or [], *filters, api_name="/chat")
 
 
+@pytest.mark.integration
 def test_answer_has_the_number_and_a_clickable_citation(client):
     chatbot, _, sources, context, markdown, download = ask(
         client, "成渝新能源汽车本地配套率是多少？"
@@ -54,6 +57,7 @@ def test_answer_has_the_number_and_a_clickable_citation(client):
     assert "点击" in context
 
 
+@pytest.mark.integration
 def test_answer_streams_in_growing_prefixes(client):
     job = client.submit("针对产业链薄弱有什么对策？", [], *NO_FILTER, api_name="/chat")
     job.result()
@@ -64,6 +68,7 @@ def test_answer_streams_in_growing_prefixes(client):
     assert all(len(a) <= len(b) for a, b in zip(grown, grown[1:], strict=False))
 
 
+@pytest.mark.integration
 def test_follow_up_uses_history(client):
     chatbot = ask(client, "成渝地区三大产业集群协同发展存在哪些问题？")[0]
     chatbot, *_ = ask(client, "那汽车产业呢？", chatbot)
@@ -71,6 +76,7 @@ def test_follow_up_uses_history(client):
     assert "成渝地区三大产业集群协同发展存在哪些问题" in last_answer(chatbot)
 
 
+@pytest.mark.integration
 def test_refused_question_lists_related_passages(client):
     chatbot, _, sources, *_ = ask(client, "今天成都的天气怎么样？")
     assert "未能根据文件回答" in last_answer(chatbot)
@@ -78,6 +84,7 @@ def test_refused_question_lists_related_passages(client):
     assert 'data-pq-ref="0-r0"' in sources
 
 
+@pytest.mark.integration
 def test_filters_reach_the_answer(client):
     chatbot, _, sources, *_ = ask(
         client, "针对产业链薄弱有什么对策？", filters=("", "汽车", "countermeasure")
@@ -85,6 +92,7 @@ def test_filters_reach_the_answer(client):
     assert "对策" in sources and "(#pq-0-1)" in last_answer(chatbot)
 
 
+@pytest.mark.integration
 def test_search_returns_ranked_passages_with_highlights_and_exports(client):
     html_out, csv_path, json_path, _ = client.predict(
         "新能源汽车本地配套率", 5, *NO_FILTER, api_name="/search"
@@ -101,6 +109,7 @@ def test_search_returns_ranked_passages_with_highlights_and_exports(client):
     assert len(rows) == 5 and rows[0]["citation"] == data["results"][0]["citation"]
 
 
+@pytest.mark.integration
 def test_search_filter_by_role(client):
     html_out, _, json_path, _ = client.predict(
         "产业链", 10, "", "", "countermeasure", api_name="/search"
@@ -109,6 +118,7 @@ def test_search_filter_by_role(client):
     assert roles == {"countermeasure"}
 
 
+@pytest.mark.integration
 def test_context_shows_the_paragraph_around_the_quote(client, ui_server):
     html_out, *_ = client.predict("成渝地区", 1, *NO_FILTER, api_name="/search")
     chunk_id = html_out.split('data-pq-ref="c:')[1].split('"')[0]
@@ -116,6 +126,7 @@ def test_context_shows_the_paragraph_around_the_quote(client, ui_server):
     assert '<mark class="pq-passage">' in ctx and "引用格式" in ctx
 
 
+@pytest.mark.integration
 def test_document_text_comes_back_escaped(client):
     html_out, *_ = client.predict(INJECTION_WORD, 3, *NO_FILTER, api_name="/search")
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html_out
@@ -127,6 +138,7 @@ def test_document_text_comes_back_escaped(client):
     assert "&lt;script&gt;" in shown
 
 
+@pytest.mark.integration
 def test_user_input_is_escaped_in_the_chat(client):
     chatbot, *_ = ask(client, f"{SCRIPT} [x](javascript:alert(2)) 配套率？")
     user = chatbot[0]["content"]
@@ -135,6 +147,7 @@ def test_user_input_is_escaped_in_the_chat(client):
     assert "\\[x\\]\\(javascript" in text
 
 
+@pytest.mark.integration
 def test_documents_tab_lists_documents_and_missing_plans(client):
     status = client.predict(api_name="/status")
     assert "成渝地区双城经济圈电子信息、汽车、装备制造" in status
@@ -149,6 +162,7 @@ def test_documents_tab_lists_documents_and_missing_plans(client):
     assert "<th>对策</th>" in status
 
 
+@pytest.mark.integration
 @pytest.mark.slow
 def test_twenty_users_at_once_all_get_answers(ui_server):
     """Twenty different questions (so no answer cache helps), one session each."""
@@ -190,6 +204,7 @@ def test_twenty_users_at_once_all_get_answers(ui_server):
     assert elapsed < 120
 
 
+@pytest.mark.integration
 def test_login_required_when_auth_is_set(ui_settings):
     server = launch(ui_settings.with_(auth="official:s3cret"), warm=False)
     try:
@@ -202,23 +217,31 @@ def test_login_required_when_auth_is_set(ui_settings):
         server.demo.close()
 
 
-def test_launch_defaults_are_local_and_unshared(ui_settings):
-    opts = launch_kwargs(ui_settings)
+def test_launch_defaults_are_local_and_unshared(tmp_path):
+    settings = Settings.from_env(home=tmp_path, host="127.0.0.1", auth="")
+    opts = launch_kwargs(settings)
     assert opts["server_name"] == "127.0.0.1" and opts["share"] is False
     assert opts["auth"] is None
-    assert launch_kwargs(ui_settings.with_(auth="a:b:c"))["auth"] == [("a", "b:c")]
+    assert launch_kwargs(settings.with_(auth="a:b:c"))["auth"] == [("a", "b:c")]
+    with pytest.raises(PolicyQAError, match="user:password"):
+        launch_kwargs(settings.with_(auth="nopassword"))
 
 
-def test_uploads_check_type_and_size(ui_settings, tmp_path):
-    settings = ui_settings.with_(home=tmp_path / "home", upload_max_mb=0.001)
+def test_uploads_check_type_size_and_name(tmp_path):
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "paper.txt").write_text("x", encoding="utf-8")
+    settings = Settings.from_env(home=tmp_path / "home", corpus=corpus, upload_max_mb=0.001)
+    clash = tmp_path / "paper.txt"
+    clash.write_text("y", encoding="utf-8")
     bad = tmp_path / "tool.exe"
     bad.write_bytes(b"MZ")
     big = tmp_path / "big.txt"
     big.write_text("字" * 2000, encoding="utf-8")
     ok = tmp_path / "名单 (1)<x>.txt"
     ok.write_text("成渝", encoding="utf-8")
-    report, saved = _store_uploads(settings, [str(bad), str(big), str(ok)])
-    assert "不支持的文件类型" in report[0] and "超过" in report[1]
+    report, saved = _store_uploads(settings, [str(bad), str(big), str(clash), str(ok)])
+    assert "不支持的文件类型" in report[0] and "超过" in report[1] and "同名" in report[2]
     assert saved == [settings.uploads_dir / "名单_(1)_x_.txt"]
     assert saved[0].read_text(encoding="utf-8") == "成渝"
 
@@ -240,3 +263,53 @@ def test_resolve_references():
     assert _resolve(turns, "1-r0") == ("r", [])
     assert _resolve(turns, "c:zz") == ("zz", [])
     assert _resolve(turns, "5-1") == ("", []) and _resolve(turns, "junk") == ("", [])
+
+
+# ---- rendering, no server -----------------------------------------------------
+
+
+def test_md_text_leaves_no_markup():
+    shown = ui.md_text("<b>x</b> [a](javascript:alert(1)) *y* &lt;")
+    assert "<" not in shown and ">" not in shown
+    assert "\\[a\\]\\(javascript:alert\\(1\\)\\)" in shown and "\\*y\\*" in shown
+    assert "&amp;lt;" in shown  # an entity in a document stays literal text
+
+
+def test_markers_of_known_citations_become_links():
+    md = ui.answer_markdown("配套率为30%[1]，另见[3]和[1,2]。", 4, [1, 2])
+    assert "[\\[1\\]](#pq-4-1)" in md and "(#pq-4-2)" in md
+    assert "\\[3\\]" in md and "#pq-4-3" not in md
+
+
+def test_stream_cuts_never_split_a_marker():
+    answer = "甲乙丙丁[12]戊己庚辛[3]" * 20
+    cuts = ui.stream_cuts(answer, pieces=30, min_step=5)
+    assert cuts[-1] == len(answer) and cuts == sorted(cuts)
+    for cut in cuts:
+        assert not re.search(r"\[\d*$", answer[:cut])
+
+
+def test_marked_escapes_and_skips_overlaps():
+    html_out = ui.marked("<a>配套率</a>", [(3, 6, "x"), (4, 5, "y")])
+    assert html_out == '&lt;a&gt;<mark class="x">配套率</mark>&lt;/a&gt;'
+
+
+def test_sources_of_a_refusal_are_the_related_passages():
+    result = {
+        "answerable": False,
+        "citations": [],
+        "related": [{"chunk_id": "c", "doc_title": "T", "section": "S", "text": "<i>x</i>"}],
+    }
+    html_out = ui.sources_html(result, 2, lambda cid: None)
+    assert "相关但未回答问题的段落" in html_out and 'data-pq-ref="2-r0"' in html_out
+    assert "&lt;i&gt;x&lt;/i&gt;" in html_out and "<i>" not in html_out
+
+
+def test_csv_export_defuses_spreadsheet_formulas():
+    rows = [{"rank": 1, "text": "=HYPERLINK(1)"}, {"rank": 2, "text": "-5% 增速"}]
+    text = ui.results_csv(rows)
+    assert "'=HYPERLINK(1)" in text and ",-5% 增速," in text
+
+
+def test_context_of_a_vanished_passage():
+    assert "找不到该段落" in ui.context_html(None)
