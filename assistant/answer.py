@@ -84,7 +84,7 @@ class Assistant:
         text, notice = _validate(question, self.settings.max_question_chars)
         if not text:
             return AskResult(
-                question="" if question is None else str(question),
+                question="",  # only blanks or control characters: nothing to echo
                 answer="请输入一个问题，例如：成渝新能源汽车本地配套率是多少？",
                 answerable=False,
                 notice=notice,

@@ -7,8 +7,8 @@ warm-up are excluded from every timed figure except the cold start, which is
 all about them.
 
     >>> result = run_bench(Settings.from_env(), Path("out/bench"), quick=True)
-    >>> result["ingest"]["ratio"]
-    1.21
+    >>> [(t["name"], t["met"]) for t in result["targets"]][0]
+    ('ingest / encode-only', True)
 
 Each synthetic corpus size is ingested and then queried in two fresh
 subprocesses (`python -m policyqa.eval.bench --worker ingest|query ...`), so
@@ -275,6 +275,7 @@ def measure_queries(settings, embedder, queries: list[str]) -> tuple[dict, objec
         "retrieval": latency(timed(lambda q: retriever.search(q, k=10), queries)),
         "retrieval_repeated": latency(timed(lambda q: retriever.search(q, k=10), queries[:50])),
         "embed_query": latency(timed(fresh().embed_query, queries)),
+        "embed_query_one_thread": one_thread(lambda: latency(timed(fresh().embed_query, queries))),
     }
     assistant, reason = assistant_or_reason(settings)
     if assistant is None:
@@ -283,6 +284,18 @@ def measure_queries(settings, embedder, queries: list[str]) -> tuple[dict, objec
     else:
         out["answer"] = latency(timed(assistant.ask, queries))
     return out, assistant
+
+
+def one_thread(measure: Callable[[], dict]) -> dict:
+    """A diagnostic: the same measurement with torch limited to one thread."""
+    import torch
+
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        return {**measure(), "torch_threads": 1, "default_torch_threads": threads}
+    finally:
+        torch.set_num_threads(threads)
 
 
 COLD_START = """
@@ -600,6 +613,7 @@ def run_bench(
     finally:
         shutil.rmtree(root, ignore_errors=True)
     result["seconds"] = round(time.perf_counter() - started, 1)
+    result["machine"]["load_average_at_end"] = [round(x, 2) for x in os.getloadavg()]
     result["targets"] = targets(result)
     write_report(result, report_dir)
     print(target_table(result["targets"]))
@@ -709,7 +723,8 @@ def markdown(r: dict) -> str:
         "# policyqa bench" + (" (--quick)" if r["quick"] else ""),
         "",
         f"{r['started_at']}, {m['cpus']} CPUs, torch threads {m['torch_threads']}, "
-        f"Python {m['python']}, load average at start {m['load_average']}; total {r['seconds']} s. "
+        f"Python {m['python']}, load average (1, 5, 15 min) at start {m['load_average']}, "
+        f"at end {m.get('load_average_at_end')}; total {r['seconds']} s. "
         f"Model `{r['model']['name']}` loaded in {r['model']['load_s']} s (excluded).",
         "",
         "## Targets",
@@ -748,6 +763,9 @@ def markdown(r: dict) -> str:
         _lat_row("retrieval `search(q, k=10)`", lat["retrieval"]),
         _lat_row("retrieval, question repeated (query vector cached)", lat["retrieval_repeated"]),
         _lat_row("query embedding `embed_query(q)`", lat["embed_query"]),
+        _lat_row(
+            "diagnostic: query embedding, torch limited to 1 thread", lat["embed_query_one_thread"]
+        ),
         _lat_row("extractive answer `assistant.ask(q)`", lat["answer"]),
         "",
         f'Queries: the {len(gold_questions())} gold questions, then "请问" + the same in '

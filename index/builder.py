@@ -37,6 +37,8 @@ from .store import (
 )
 
 Progress = Callable[[str, int, int], None]
+# Bump when what gets indexed changes (retrieval text, keyword views): forces a rebuild.
+INDEX_FORMAT = 3
 
 
 @dataclass
@@ -91,7 +93,7 @@ def ingest(
         stage = _Stages(summary)
 
         with stage("load+clean+chunk"):
-            found = discover(paths or [settings.corpus])
+            found = discover(paths or default_paths(settings))
             summary.errors += [(str(p), reason) for p, reason in found.skipped]
             parsed = []
             for n, path in enumerate(found.files):
@@ -178,6 +180,11 @@ def ingest(
     return summary
 
 
+def default_paths(settings: Settings) -> list[Path]:
+    """The corpus folder, plus documents uploaded through the web page."""
+    return [settings.corpus] + ([settings.uploads_dir] if settings.uploads_dir.is_dir() else [])
+
+
 class _Stages:
     def __init__(self, summary: IngestSummary) -> None:
         self.summary = summary
@@ -203,7 +210,9 @@ def _dedupe(chunks: list[Chunk]) -> list[Chunk]:
 
 def _content_key(chunks: list[Chunk], settings: Settings) -> str:
     meta = [c.chunk_id + c.section + c.role + c.industries for c in chunks]
-    return sha256("\n".join(meta) + f"|{settings.chunk_size}|{settings.chunk_overlap}")
+    return sha256(
+        "\n".join(meta) + f"|{settings.chunk_size}|{settings.chunk_overlap}|{INDEX_FORMAT}"
+    )
 
 
 def _same_content(live: dict, chunks: list[Chunk], settings: Settings) -> bool:
@@ -220,7 +229,7 @@ def _vectors(settings, live, chunks, embedder, summary, cache, progress) -> np.n
             old = ChromaStore.open(
                 settings.chroma_url, settings.chroma_dir, settings.collection, live["generation"]
             )
-            known = old.embeddings_for([c.chunk_id for c in chunks])
+            known = old.embeddings_for(chunks)
         except PolicyQAError:
             known = {}  # live vectors unreadable: embed everything again
     todo = [c for c in chunks if c.chunk_id not in known]
@@ -271,6 +280,8 @@ def _remove_leftovers(settings: Settings, live: dict | None, keep_previous: bool
         keep.add(live["generation"])
         if keep_previous:
             keep.add(live["generation"] - 1)
+    for tmp in settings.index_dir.glob(f".{MANIFEST}.*.tmp"):
+        tmp.unlink(missing_ok=True)  # left by a process killed while switching
     for g in _generations_on_disk(settings) - keep:
         if live and g > live["generation"] and keep_previous:
             continue

@@ -15,7 +15,7 @@ from urllib.parse import urlparse
 
 import numpy as np
 
-from policyqa.documents import INDUSTRIES, Chunk
+from policyqa.documents import INDUSTRIES, Chunk, sha256
 from policyqa.errors import PolicyQAError
 
 INDUSTRY_KEYS = dict(zip(INDUSTRIES, ("ind_electronics", "ind_auto", "ind_equipment"), strict=True))
@@ -88,11 +88,16 @@ class ChromaStore:
             for n, (text, meta) in enumerate(zip(got["documents"], got["metadatas"], strict=True)):
                 yield Chunk.from_metadata(text, meta), (vectors[n] if vectors is not None else None)
 
-    def embeddings_for(self, ids: list[str]) -> dict[str, np.ndarray]:
+    def embeddings_for(self, chunks: list[Chunk]) -> dict[str, np.ndarray]:
+        """Stored vectors of these chunks, where the embedded text is unchanged."""
+        wanted = {c.chunk_id: embed_key(c) for c in chunks}
+        ids = list(wanted)
         out: dict[str, np.ndarray] = {}
         for i in range(0, len(ids), BATCH):
-            got = self.collection.get(ids=ids[i : i + BATCH], include=["embeddings"])
-            out.update(zip(got["ids"], got["embeddings"], strict=True))
+            got = self.collection.get(ids=ids[i : i + BATCH], include=["embeddings", "metadatas"])
+            for cid, vec, meta in zip(got["ids"], got["embeddings"], got["metadatas"], strict=True):
+                if meta.get("embed_key") == wanted[cid]:
+                    out[cid] = vec
         return out
 
     def query(
@@ -127,8 +132,14 @@ class ChromaStore:
         return clauses[0] if len(clauses) == 1 else {"$and": clauses}
 
 
+def embed_key(chunk: Chunk) -> str:
+    """Identifies the text that was embedded, so a vector is reused only for the same text."""
+    return sha256(chunk.retrieval_text())[:16]
+
+
 def flat_metadata(chunk: Chunk) -> dict:
     meta = chunk.metadata()
+    meta["embed_key"] = embed_key(chunk)
     for name, key in INDUSTRY_KEYS.items():
         meta[key] = name in chunk.industries.split(",")
     return meta

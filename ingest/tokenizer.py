@@ -40,13 +40,18 @@ class Tokenizer:
         user_dict: Path | None = None,
         stopwords: Path | None = None,
         cache_dir: Path | None = None,
+        extra_words: tuple[str, ...] | list[str] = (),
     ) -> None:
+        """`extra_words` (the thesaurus) join the dictionary, so that ingest and
+        queries always segment with the same vocabulary."""
         self._jieba = jieba.Tokenizer()
         if cache_dir is not None:
             Path(cache_dir).mkdir(parents=True, exist_ok=True)
             self._jieba.tmp_dir = str(cache_dir)
         self._jieba.initialize()
         self._jieba.load_userdict(str(user_dict or _HERE / "userdict.txt"))
+        for word in extra_words:
+            self._jieba.add_word(word)
         words = Path(stopwords or _HERE / "stopwords.txt").read_text(encoding="utf-8")
         self.stopwords = frozenset(w.strip() for w in words.splitlines() if w.strip())
         self._pos = None
@@ -63,9 +68,6 @@ class Tokenizer:
             if token and token not in self.stopwords and not _PUNCT_ONLY.match(token):
                 out.append(token)
         return out
-
-    def add_word(self, word: str, freq: int | None = None) -> None:
-        self._jieba.add_word(word, freq)
 
     def tags(self, text: str) -> dict[str, str]:
         """Part-of-speech flag of each word (n, ns, v, m, …), from jieba's tagger

@@ -151,10 +151,16 @@ def status(ctx: click.Context, as_json: bool) -> None:
 @click.option("--filter", "filters", multiple=True, help="key=value (doc, role, industry, page).")
 @click.option("--doc", default=None, help="Only this document id.")
 @click.option("--json", "as_json", is_flag=True, help="Print the result object as JSON.")
-@click.option("--llm", is_flag=True, envvar="POLICYQA_USE_LLM",
-              help="Let the configured chat model write the answer (falls back to extractive).")
+@click.option(
+    "--llm",
+    is_flag=True,
+    envvar="POLICYQA_USE_LLM",
+    help="Let the configured chat model write the answer (falls back to extractive).",
+)
 @click.pass_context
-def ask(ctx, question: str | None, filters: tuple[str, ...], doc: str | None, as_json: bool, llm: bool):
+def ask(
+    ctx, question: str | None, filters: tuple[str, ...], doc: str | None, as_json: bool, llm: bool
+):
     """Answer QUESTION with cited sources; without QUESTION, an interactive prompt with history."""
     from .pipeline import ask as ask_fn
     from .render import format_answer
@@ -168,7 +174,9 @@ def ask(ctx, question: str | None, filters: tuple[str, ...], doc: str | None, as
         raise click.BadParameter(str(exc)) from exc
     if question is not None:
         result = ask_fn(settings, question, filters=f, use_llm=llm)
-        click.echo(json.dumps(result, ensure_ascii=False, indent=1) if as_json else format_answer(result))
+        click.echo(
+            json.dumps(result, ensure_ascii=False, indent=1) if as_json else format_answer(result)
+        )
         return
     history: list[dict] = []
     click.echo("输入问题，回车提交；空行或 Ctrl-D 退出。")
@@ -181,11 +189,16 @@ def ask(ctx, question: str | None, filters: tuple[str, ...], doc: str | None, as
             break
         result = ask_fn(settings, line, history=history, filters=f, use_llm=llm)
         click.echo(format_answer(result))
-        history += [{"role": "user", "content": line}, {"role": "assistant", "content": result["answer"]}]
+        history += [
+            {"role": "user", "content": line},
+            {"role": "assistant", "content": result["answer"]},
+        ]
 
 
 @main.command()
-@click.option("--host", default=None, envvar="POLICYQA_HOST", help="Bind address (default 127.0.0.1).")
+@click.option(
+    "--host", default=None, envvar="POLICYQA_HOST", help="Bind address (default 127.0.0.1)."
+)
 @click.option("--port", default=None, type=int, envvar="POLICYQA_PORT", help="Port (default 7860).")
 @click.pass_context
 def serve(ctx, host: str | None, port: int | None) -> None:
@@ -197,16 +210,37 @@ def serve(ctx, host: str | None, port: int | None) -> None:
 
 
 @main.command("eval")
-@click.option("--gold", type=click.Path(exists=True, path_type=Path), required=True,
-              envvar="POLICYQA_GOLD", help="Gold questions (JSONL).")
+@click.option(
+    "--gold",
+    type=click.Path(exists=True, path_type=Path),
+    required=True,
+    envvar="POLICYQA_GOLD",
+    help="Gold questions (JSONL).",
+)
 @click.option("-k", "k", default=5, show_default=True, help="Cut-off for hit@k and recall@k.")
-@click.option("--json", "json_out", type=click.Path(path_type=Path), default=None,
-              help="Write per-question results and scores here.")
-@click.option("--report", "report_dir", type=click.Path(path_type=Path), default=None,
-              help="Write report.md, metrics.json and compare.png here.")
-@click.option("--compare", is_flag=True, help="Also run BM25-only, dense-only and the naive LangChain baseline.")
+@click.option(
+    "--json",
+    "json_out",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Write per-question results and scores here.",
+)
+@click.option(
+    "--report",
+    "report_dir",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Write report.md, metrics.json and compare.png here.",
+)
+@click.option(
+    "--compare",
+    is_flag=True,
+    help="Also run BM25-only, dense-only and the naive LangChain baseline.",
+)
 @click.pass_context
-def eval_cmd(ctx, gold: Path, k: int, json_out: Path | None, report_dir: Path | None, compare: bool):
+def eval_cmd(
+    ctx, gold: Path, k: int, json_out: Path | None, report_dir: Path | None, compare: bool
+):
     """Score answers and retrieval against gold evidence."""
     from policyqa.eval.runner import run_eval
 
@@ -214,8 +248,14 @@ def eval_cmd(ctx, gold: Path, k: int, json_out: Path | None, report_dir: Path | 
 
 
 @main.command()
-@click.option("--report", "report_dir", type=click.Path(path_type=Path), default=Path("out/bench"),
-              show_default=True, help="Folder for bench.json, bench.md and plots.")
+@click.option(
+    "--report",
+    "report_dir",
+    type=click.Path(path_type=Path),
+    default=Path("out/bench"),
+    show_default=True,
+    help="Folder for bench.json, bench.md and plots.",
+)
 @click.option("--quick", is_flag=True, help="Small sizes only: a smoke run in under a minute.")
 @click.pass_context
 def bench(ctx, report_dir: Path, quick: bool) -> None:

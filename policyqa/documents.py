@@ -126,7 +126,12 @@ class Chunk:
 
     def retrieval_text(self) -> str:
         """Text to embed and to index: heading path and table context, then the passage."""
-        return "\n".join(part for part in (self.section, self.context, self.text) if part)
+        context = (
+            ""
+            if self.context and self.text.startswith(self.context.split("\n", 1)[0])
+            else self.context
+        )
+        return "\n".join(part for part in (self.section, context, self.text) if part)
 
     def metadata(self) -> dict:
         meta = asdict(self)

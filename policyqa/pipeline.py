@@ -9,6 +9,7 @@ from functools import cache
 from policyqa.index.builder import IngestSummary, ingest
 from policyqa.index.embedder import SentenceTransformerEmbedder
 from policyqa.index.retriever import Filters, Hit, HybridRetriever
+from policyqa.index.retriever import tokenizer_for as index_tokenizer
 from policyqa.index.store import read_manifest
 from policyqa.ingest.corpus import expected_documents, missing_documents
 from policyqa.ingest.tokenizer import Tokenizer
@@ -17,7 +18,7 @@ from policyqa.settings import Settings
 
 @cache
 def tokenizer_for(settings: Settings) -> Tokenizer:
-    return Tokenizer(settings.user_dict, cache_dir=settings.cache_dir)
+    return index_tokenizer(settings)
 
 
 @cache
@@ -25,10 +26,20 @@ def embedder_for(settings: Settings) -> SentenceTransformerEmbedder:
     return SentenceTransformerEmbedder(settings.embed_model, settings.embed_batch)
 
 
-@cache
 def retriever_for(settings: Settings, mode: str | None = None) -> HybridRetriever:
-    r = HybridRetriever.from_settings(settings, mode=mode or settings.retrieval)
-    return r
+    return _retriever(settings, mode or settings.retrieval)
+
+
+@cache
+def _retriever(settings: Settings, mode: str) -> HybridRetriever:
+    reranker = None
+    if settings.reranker_model:
+        from policyqa.index.rerank import CrossEncoderReranker
+
+        reranker = CrossEncoderReranker(settings.reranker_model)
+    return HybridRetriever(
+        settings, embedder_for(settings), tokenizer_for(settings), mode=mode, reranker=reranker
+    )
 
 
 def run_ingest(
@@ -185,8 +196,12 @@ def document_metadata(settings: Settings, doc_id: str) -> dict:
     return {"doc_id": doc.doc_id, "title": doc.title, "doc_type": doc.doc_type, **doc.metadata}
 
 
-@cache
 def assistant_for(settings: Settings, mode: str | None = None):
+    return _assistant(settings, mode or settings.retrieval)
+
+
+@cache
+def _assistant(settings: Settings, mode: str):
     from policyqa.assistant.answer import Assistant
 
     return Assistant(settings, retriever_for(settings, mode))

@@ -53,9 +53,9 @@ def fake_embedder() -> FakeEmbedder:
 
 @pytest.fixture(scope="session")
 def tokenizer(tmp_path_factory):
-    from policyqa.ingest.tokenizer import Tokenizer
+    from policyqa.index.retriever import tokenizer_for
 
-    return Tokenizer(cache_dir=tmp_path_factory.mktemp("jieba"))
+    return tokenizer_for(Settings.from_env(home=tmp_path_factory.mktemp("tok-home")))
 
 
 @pytest.fixture
