@@ -17,7 +17,8 @@ from policyqa.documents import Chunk, Document, Section
 from .structure import Table, industries_of
 
 _SENTENCE_END = re.compile(r"[。！？；;!?]+[”’」』）)]*|\n|(?<=[^\d\s])\.(?=\s)")
-_NUM = set("0123456789.,%\u2009\u202f ")
+_NUM = set("0123456789.,%\u2009\u202f\u00a0 ")  # NBSP too: the tokenizer reads it as a separator
+_SIGNS = set("-+\u2212\uff0d\uff0b")
 CUT_WINDOW = 500  # characters handed to the tokenizer at once when splitting a long sentence
 
 Cut = Callable[[str], list[str]]
@@ -49,13 +50,19 @@ def sentences(text: str, start: int, end: int) -> list[tuple[int, int]]:
 def _safe(text: str, pos: int) -> bool:
     """A cut at pos does not split a number such as "1 707.6" or "1.68"."""
     left, right = text[pos - 1], text[pos]
-    if left in _NUM and right in _NUM:
+    if left in _SIGNS and right.isdigit():
+        return False  # "-12.5", "+3.0": a sign stays with its number
+    if _numeric(left) and _numeric(right):
         return not (_digit_near(text, pos - 1, -1) and _digit_near(text, pos, 1))
     return True
 
 
+def _numeric(ch: str) -> bool:
+    return ch in _NUM or ch.isdigit()  # full-width digits (１２３) too
+
+
 def _digit_near(text: str, i: int, step: int) -> bool:
-    while 0 <= i < len(text) and text[i] in _NUM:
+    while 0 <= i < len(text) and _numeric(text[i]):
         if text[i].isdigit():
             return True
         i += step

@@ -152,7 +152,7 @@ def test_killed_ingest_leftover_collection_is_removed(
     assert summary.generation == 2
     snap = Snapshot.load(s)
     assert snap.chroma.count() == summary.chunks == len(snap.chunks)
-    assert not snap.chroma.embeddings_for([stale.chunk_id])
+    assert not snap.chroma.embeddings_for([stale])
 
 
 def test_unreachable_server_names_the_fix(settings, fake_embedder, tokenizer) -> None:

@@ -1,15 +1,17 @@
 """Ingest in another process, so tests can SIGKILL it or race it.
 
-    python -m tests.reliability.ingest_runner ingest HOME CORPUS [--sleep S]
+    python -m tests.reliability.ingest_runner ingest HOME CORPUS [--sleep S] [--gate FILE]
     python -m tests.reliability.ingest_runner hold-lock HOME
     python -m tests.reliability.ingest_runner fork-server HOME CORPUS [--sleep S]
 
 `ingest` runs one ingest and prints its summary as JSON (exit 3 with the message
-when the writer lock is taken). `hold-lock` takes the writer lock, prints
-"locked" and sleeps. `fork-server` pays the imports once, then forks one real
-child process per "fork TAG" line read on stdin and prints the child's pid; the
-child ingests, appends each stage it enters to DIR/TAG.stages and writes its
-summary to DIR/TAG.json when done. The crash test kills these children.
+when the writer lock is taken); with `--gate` it prints "embedding" at its first
+batch and waits there, lock held, until the gate file exists. `hold-lock` takes
+the writer lock, prints "locked" and sleeps. `fork-server` pays the imports once,
+then forks one real child process per "fork TAG" line read on stdin and prints
+the child's pid; the child ingests, appends each stage it enters to
+DIR/TAG.stages and writes its summary to DIR/TAG.json when done. The crash test
+kills these children.
 
 The embedder is the conftest's hash-seeded fake (same vectors, same name)
 with a sleep per batch, so a kill can land while batches are being embedded.
@@ -39,10 +41,11 @@ class SlowFakeEmbedder:
 
     name = "fake-embedder"
 
-    def __init__(self, dim: int = 32, sleep: float = 0.0, on_batch=None) -> None:
+    def __init__(self, dim: int = 32, sleep: float = 0.0, on_batch=None, gate: str = "") -> None:
         self._dim = dim
         self.sleep = sleep
         self.on_batch = on_batch
+        self.gate = Path(gate) if gate else None
 
     @property
     def dim(self) -> int:
@@ -51,6 +54,10 @@ class SlowFakeEmbedder:
     def embed(self, texts: list[str]) -> np.ndarray:
         if self.on_batch:
             self.on_batch()
+        if self.gate and not self.gate.exists():
+            print("embedding", flush=True)
+            while not self.gate.exists():  # hold the ingest, lock and all, until the test says go
+                time.sleep(0.02)
         time.sleep(self.sleep)
         out = np.empty((len(texts), self._dim), dtype=np.float32)
         for i, t in enumerate(texts):
@@ -87,14 +94,14 @@ def _summary_json(s) -> dict:
     }
 
 
-def run_ingest(home: str, corpus: str, sleep: float) -> int:
+def run_ingest(home: str, corpus: str, sleep: float, gate: str = "") -> int:
     from policyqa.errors import IngestLockedError
     from policyqa.index.builder import ingest
 
     settings, tokenizer = _settings(home, corpus), _tokenizer(home)
     print("start", flush=True)
     try:
-        summary = ingest(settings, SlowFakeEmbedder(sleep=sleep), tokenizer)
+        summary = ingest(settings, SlowFakeEmbedder(sleep=sleep, gate=gate), tokenizer)
     except IngestLockedError as exc:
         print(json.dumps({"locked": str(exc)}, ensure_ascii=False), flush=True)
         return 3
@@ -202,9 +209,10 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("corpus", nargs="?", default="")
     p.add_argument("--sleep", type=float, default=0.0, help="seconds per embedded batch")
     p.add_argument("--folder", default="", help="fork-server: where children write")
+    p.add_argument("--gate", default="", help="ingest: embed only once this file exists")
     a = p.parse_args(argv)
     if a.command == "ingest":
-        return run_ingest(a.home, a.corpus, a.sleep)
+        return run_ingest(a.home, a.corpus, a.sleep, a.gate)
     if a.command == "hold-lock":
         return hold_lock(a.home)
     return fork_server(a.home, a.corpus, a.sleep, a.folder)

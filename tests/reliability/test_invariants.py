@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections import Counter
 from pathlib import Path
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from policyqa.assistant.answer import Assistant
@@ -151,16 +151,15 @@ def test_numbers_with_thin_spaces_are_never_cut(tokenizer, numbers, glue, size) 
 @settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(text=DOCUMENT, data=st.data())
 def test_answers_quote_verbatim_from_a_random_index(tokenizer, tmp_path_factory, text, data):
+    # headings only: nothing to index (and an index of no chunks is a known bug, see
+    # test_bad_documents.py::test_a_corpus_without_text_does_not_crash_ingest)
+    assume(text.strip() and build(text, tokenizer.cut, 200, 1)[2])
     folder: Path = tmp_path_factory.mktemp("prop-index")
     corpus = folder / "corpus"
     corpus.mkdir()
-    if not text.strip():
-        return
     (corpus / "prop.txt").write_text(text, encoding="utf-8")
     s = Settings.from_env(home=folder / "home", corpus=corpus, embed_model="fake-embedder")
-    summary = ingest(s, FakeEmbedder(), tokenizer)
-    if not summary.chunks:
-        return  # headings only: nothing to answer from
+    assert ingest(s, FakeEmbedder(), tokenizer).chunks
     assistant = Assistant(s, HybridRetriever(s, FakeEmbedder(), tokenizer, mode="lexical"))
     snap = assistant.retriever.snapshot
     chunk = data.draw(st.sampled_from(snap.chunks))

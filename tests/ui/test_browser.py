@@ -83,6 +83,7 @@ def test_example_question_and_refusal(page):
     page.click("#pq-clear")
     page.get_by_role("button", name="针对产业链薄弱有什么对策？").click()
     page.locator('#pq-chatbot a[href="#pq-0-1"]').first.wait_for()
+    page.locator('#pq-sources [data-pq-ref^="0-"]').first.wait_for()  # the answer is complete
     page.fill("#pq-question textarea", "今天成都的天气怎么样？")
     page.press("#pq-question textarea", "Enter")
     page.locator("#pq-sources .pq-refused").wait_for()
