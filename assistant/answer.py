@@ -124,6 +124,12 @@ class Assistant:
             if lines:
                 lead = f"关于“{_subject(query.text)}”，资料列出以下各项："
                 return self._finish(base, lead, lines, numbered=True, structural=True)
+        extreme = _EXTREME.search(query.text)
+        if extreme:
+            line = self._table_extreme(ranked, terms, scorer, extreme.group(1) in "高大多")
+            if line is not None:
+                lead = f"关于“{_subject(query.text)}”，按资料中的表格："
+                return self._finish(base, lead, [line])
         verdict = refusal.decide(query, intent, terms, ranked, scorer)
         if not verdict.answerable:
             return _refuse(base, verdict.reason, hits)
@@ -353,6 +359,33 @@ class Assistant:
         label = f"{caption}（{header.replace(chr(9), ' | ')}）" if header else caption
         return [Line(best, label)]
 
+    def _table_extreme(self, ranked, terms, scorer, highest: bool) -> Line | None:
+        """ "哪个地区…最低": the row with the extreme value in the column the
+        question names, from a table whose caption and header cover the question."""
+        rows = [s for s in ranked if s.chunk.kind == "table" and "\n" in s.chunk.context]
+        terms = [t for t in terms if not _EXTREME.match(t.text)]
+        if not rows or not terms:
+            return None
+        chunk = max((r.chunk for r in rows), key=lambda c: scorer.coverage(terms, c.context))
+        if scorer.coverage(terms, chunk.context) < refusal.MIN_NUMBER_COVERAGE:
+            return None
+        caption, header = chunk.context.split("\n")[:2]
+        columns = header.split("\t")
+        if len(columns) < 2:
+            return None
+        col = max(range(1, len(columns)), key=lambda j: (scorer.coverage(terms, columns[j]), -j))
+        valued = []
+        for row in table_rows(chunk, 1):
+            cells = row.text.split("\t")
+            value = _number(cells[col]) if col < len(cells) else None
+            if value is not None and row.text != header:
+                valued.append((value, row))
+        if not valued:
+            return None
+        value, row = (max if highest else min)(valued, key=lambda v: v[0])
+        word = "最高" if highest else "最低"
+        return Line(row, f"{caption}中“{columns[col]}”{word}的一行")
+
     def _linked_measures(self, chunk: Chunk) -> list[str]:
         links = self.retriever.snapshot.links.get(chunk.doc_id, {})
         for prob, paths in links.items():
@@ -394,6 +427,15 @@ def _merge(first: list[Hit], rest: list[Hit]) -> list[Hit]:
     return out
 
 
+_EXTREME = re.compile(r"最(高|低|大|小|多|少)")
+
+
+def _number(cell: str) -> float | None:
+    """A table cell as a number: "1 570.82" -> 1570.82, ">50" -> 50."""
+    m = re.fullmatch(r"[<>≈~约]?\s*(-?\d[\d\s\u2009,]*(?:\.\d+)?)\s*%?", cell.strip())
+    return float(re.sub(r"[\s\u2009,]", "", m.group(1))) if m else None
+
+
 def _refuse(base: AskResult, reason: str, hits: list[Hit]) -> AskResult:
     base.answerable = False
     base.answer = f"资料中未找到能回答该问题的内容（{reason}）。以下段落与问题相关，但并未回答它。"
@@ -417,6 +459,8 @@ def _best(ranked: list[Sentence]) -> list[Sentence]:
         return []
     top = ranked[0]
     picked = [top] + _continuation(top)
+    if len(picked) == 1 and top.chunk.kind == "text":
+        picked += _next_in_paragraph(top)
     for s in ranked[1:]:
         if len(picked) >= MAX_LINES:
             break
@@ -428,6 +472,18 @@ def _best(ranked: list[Sentence]) -> list[Sentence]:
             picked.append(s)
     picked.sort(key=lambda s: (s.chunk.doc_id, s.start))
     return picked
+
+
+def _next_in_paragraph(s: Sentence) -> list[Sentence]:
+    """The sentence after s when it elaborates on it (same paragraph, not a new item)."""
+    following = [n for n in chunk_sentences(s.chunk, s.rank) if n.start >= s.end]
+    if not following:
+        return []
+    nxt = following[0]
+    gap = s.chunk.text[s.end - s.chunk.start : nxt.start - s.chunk.start]
+    if "\n" in gap or is_item_head(nxt.text) or nxt.coverage == 0 and len(nxt.text) > 120:
+        return []
+    return [nxt]
 
 
 def _continuation(s: Sentence, limit: int = 2) -> list[Sentence]:

@@ -522,6 +522,7 @@ def worker_ingest(settings: Settings, vectors: Path, map_path: Path) -> dict:
         "rss_peak": rss.peak,
         "vm_hwm": peak_rss(),
         "index_bytes": folder_bytes(settings.index_dir),
+        "chroma_bytes": folder_bytes(settings.chroma_dir),
     }
 
 
@@ -835,7 +836,8 @@ def markdown(r: dict) -> str:
             f"{z['chunks_per_s']:.0f} | {q['retrieval']['median_ms']:.1f} | "
             f"{q['retrieval']['p95_ms']:.1f} | {q['retrieval']['n']} | {q['rss_peak'] / MiB:.0f} | "
             f"{q['index_rss'] / MiB:.0f} | {i['rss_peak'] / MiB:.0f} | "
-            f"{z['index_bytes'] / MiB:.0f} | {z['chunks'] / ing['encode_chunks_per_s']:.0f} |"
+            f"{z['index_bytes'] / MiB:.0f} ({i['chroma_bytes'] / MiB:.0f} Chroma) | "
+            f"{z['chunks'] / ing['encode_chunks_per_s']:.0f} |"
         )
     out += ["", "Ingest stages per size (s):", "", "| size | " + " | ".join(_stage_names(s)) + " |"]
     out.append("|---|" + "---|" * len(_stage_names(s)))

@@ -200,7 +200,7 @@ class Snapshot:
         raw_docs = json.loads((folder / "docs.json").read_text(encoding="utf-8"))
         docs = {d["doc_id"]: doc_from_json(d) for d in raw_docs}
         links = {d["doc_id"]: d.get("links", {}) for d in raw_docs}
-        if True:
+        with _OPEN_LOCK:
             chroma = ChromaStore.open(
                 settings.chroma_url, settings.chroma_dir, settings.collection, generation
             )
