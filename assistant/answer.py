@@ -354,10 +354,7 @@ class Assistant:
         rows = [s for s in ranked if s.chunk.kind == "table"]
         if not rows or rows[0].coverage < 0.5 or any(li.evidence is rows[0] for li in lines):
             return []
-        best = rows[0]
-        caption, _, header = best.chunk.context.partition("\n")
-        label = f"{caption}（{header.replace(chr(9), ' | ')}）" if header else caption
-        return [Line(best, label)]
+        return [Line(rows[0])]
 
     def _table_extreme(self, ranked, terms, scorer, highest: bool) -> Line | None:
         """ "哪个地区…最低": the row with the extreme value in the column the

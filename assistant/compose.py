@@ -77,10 +77,19 @@ def compose(
         citations.append(citation)
         quote = ev.text.replace("\t", " ").replace("\n", " ")
         prefix = f"{i}. " if numbered else ""
-        label = f"{line.label}：" if line.label else ""
+        label = f"{line.label or table_label(ev.chunk)}："
+        label = "" if label == "：" else label
         parts.append(f"{prefix}{label}{quote}[{n}]")
     sep = "\n" if numbered else ""
     return sep.join(parts) if numbered else "".join(parts), _unique(citations)
+
+
+def table_label(chunk: Chunk) -> str:
+    """A table row needs its table and header to be read: "表2 …（地区 | 汽车本地配套率/%）"."""
+    if chunk.kind != "table" or not chunk.context:
+        return ""
+    caption, _, header = chunk.context.partition("\n")
+    return f"{caption}（{header.replace(chr(9), ' | ')}）" if header else caption
 
 
 def _unique(citations: list[Citation]) -> list[Citation]:

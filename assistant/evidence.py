@@ -193,4 +193,5 @@ def is_item_head(text: str) -> bool:
 
 def has_number(text: str) -> bool:
     """Digits, or a Chinese numeral used as a count or rank (第四大, 三大, 5个)."""
+    text = re.sub(r"[表图]\s*\d+", "", text)  # "如表2所示" refers, it does not count
     return bool(_DIGIT.search(text) or _CN_COUNT.search(text))

@@ -153,7 +153,10 @@ def test_unanswerable_questions_are_refused_with_related_passages(
 def test_follow_up_is_resolved_from_history(assistant) -> None:
     history = [
         {"role": "user", "content": ELECTRONICS},
-        {"role": "assistant", "content": "2023年,成渝地区电子信息产业集群产值规模达到1.68万亿元。[1]"},
+        {
+            "role": "assistant",
+            "content": "2023年,成渝地区电子信息产业集群产值规模达到1.68万亿元。[1]",
+        },
     ]
     result = assistant.ask("那汽车产业呢？", history=history)
     assert result.question == "那汽车产业呢？"
@@ -187,6 +190,7 @@ STRUCTURAL = [
 
 
 @integration
+@pytest.mark.slow
 def test_every_citation_is_verbatim_in_its_chunk_and_document(assistant) -> None:
     snap = assistant.retriever.snapshot
     questions = gold_questions() + STRUCTURAL

@@ -152,7 +152,9 @@ def test_comparison_follow_up_is_appended() -> None:
     previous = "重庆汽车行业人才占比是多少？"
     resolved = resolve("和上海比差多少？", history(previous))
     assert resolved == f"{bare(previous)}? 和上海比差多少？"
-    assert resolved.startswith("重庆汽车行业人才占比是多少") and resolved.endswith("和上海比差多少？")
+    assert resolved.startswith("重庆汽车行业人才占比是多少") and resolved.endswith(
+        "和上海比差多少？"
+    )
 
 
 @pytest.mark.parametrize(

@@ -15,7 +15,7 @@ SHIPPED = ROOT / "index" / "thesaurus.txt"
 
 def test_traditional_is_converted_to_simplified() -> None:
     assert to_simplified("成渝地區雙城經濟圈") == "成渝地区双城经济圈"
-    assert clean_question("成渝地區雙城經濟圈的電子資訊產業") .startswith("成渝地区双城经济圈的电子")
+    assert clean_question("成渝地區雙城經濟圈的電子資訊產業").startswith("成渝地区双城经济圈的电子")
 
 
 def test_full_width_is_converted_to_half_width() -> None:

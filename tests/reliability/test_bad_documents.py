@@ -30,6 +30,7 @@ from tests.fixtures import (
     write_gb18030,
     write_utf16,
 )
+from tests.reliability.figures import record
 
 MB = 1024 * 1024
 CLI = str(Path(sys.executable).with_name("policyqa"))
@@ -121,6 +122,13 @@ def test_every_bad_file_is_reported_and_every_good_one_indexed(tmp_path, tokeniz
     seconds = time.perf_counter() - started
 
     errors = {Path(path).name: reason for path, reason in summary.errors}
+    record(
+        "bad-documents",
+        files=len(list(corpus.iterdir())),
+        indexed=len(read_manifest(settings)["files"]),
+        errors=errors,
+        seconds=seconds,
+    )
     assert set(errors) == set(BAD), summary.errors
     for name, words in BAD.items():
         reason = errors[name]
@@ -174,6 +182,7 @@ def test_a_50_mb_file_is_refused_before_it_is_read(tmp_path, tokenizer, fake_emb
         summary = ingest(settings, fake_embedder, tokenizer)
     assert [Path(p).name for p, _ in summary.errors] == ["huge.txt"]
     assert "50.0 MB, over the 20 MB limit" in summary.errors[0][1]
+    record("50mb-file", rss_growth_mb=round(rss.growth / MB, 1), reason=summary.errors[0][1])
     assert rss.growth < 100 * MB, f"RSS grew by {rss.growth / MB:.0f} MB"
     assert [Path(p).name for p in read_manifest(settings)["files"]] == ["small.txt"]
 

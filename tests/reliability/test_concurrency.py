@@ -25,6 +25,7 @@ from policyqa.pipeline import ask
 from policyqa.settings import ROOT
 from tests.conftest import FakeEmbedder
 from tests.fixtures import SYNTHETIC_PLAN
+from tests.reliability.figures import record
 
 RUNNER = [sys.executable, "-m", "tests.reliability.ingest_runner"]
 CLI = str(Path(sys.executable).with_name("policyqa"))
@@ -141,6 +142,7 @@ def test_queries_keep_working_while_another_process_ingests(
             t.join()
         writer.kill()
 
+    record("queries-during-ingest", **{k: v if k != "errors" else len(v) for k, v in stats.items()})
     assert stats["errors"] == [], "\n".join(stats["errors"])
     assert stats["during"] >= 3, stats
     assert summary["generation"] == old + 1 and not summary["errors"]
@@ -186,6 +188,7 @@ def test_fifty_questions_at_once_through_ask(paper_settings) -> None:
     with ThreadPoolExecutor(len(QUESTIONS)) as pool:
         answers = list(pool.map(lambda q: ask(paper_settings, q), QUESTIONS))
     seconds = time.perf_counter() - started
+    record("ask-50-threads", requests=len(QUESTIONS), answered=len(answers), seconds=seconds)
     assert len(answers) == 50
     for q, got in zip(QUESTIONS, answers, strict=True):
         assert isinstance(got, dict) and got["answer"]
@@ -266,6 +269,9 @@ def test_fifty_users_through_the_web_api(paper_settings) -> None:
         seconds = time.perf_counter() - started
     finally:
         demo.close()
+    record(
+        "web-50-users", requests=len(QUESTIONS), answered=sum(map(bool, answers)), seconds=seconds
+    )
     assert len(answers) == 50 and all(answers)
     for q, a in zip(QUESTIONS, answers, strict=True):
         assert "⚠️" not in a and "Traceback" not in a, (q, a)
