@@ -5,7 +5,7 @@
 
     retriever = PolicyQARetriever.from_settings(Settings.from_env(), k=5, role="countermeasure")
     docs = retriever.invoke("针对产业链薄弱有什么对策？")
-    docs[0].metadata["section"]   # '4 … > 4.2 推进产业链合作,强化区域产业协作配套'
+    docs[0].metadata["section"]   # '4 … > 4.x …' (a countermeasure section)
 
 Each Document carries the passage text and the chunk's metadata (doc_id,
 section, role, industries, page, start, end, chunk_id, score).

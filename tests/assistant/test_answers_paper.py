@@ -107,10 +107,6 @@ def test_problem_answer_points_to_its_countermeasures(assistant) -> None:
 
 
 @integration
-@pytest.mark.xfail(
-    strict=True,
-    reason="product bug: 面临…问题 is read as 'countermeasures for a problem' with an empty topic",
-)
 def test_what_problems_does_it_face_is_answered_with_problems(assistant) -> None:
     result = assistant.ask("成渝汽车产业面临的问题是什么？")
     assert "针对“”" not in result.answer

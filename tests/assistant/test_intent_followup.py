@@ -53,16 +53,11 @@ def test_problem_questions(question: str) -> None:
     assert intent.problem_topic == ""
 
 
-FACES = "intent.AGAINST treats 面临 like 针对 and needs no measure word"
-
-
-@pytest.mark.xfail(strict=True, reason=f"product bug: {FACES}")
 @pytest.mark.parametrize(
     "question",
     ["成渝汽车产业面临的问题是什么？", "成渝产业集群协同发展面临什么挑战？", "成渝面临哪些问题？"],
 )
 def test_what_problems_does_it_face_is_a_problem_question(question: str) -> None:
-    # today: problem_countermeasure with topic "" / "什么" / "哪些", answered with countermeasures
     intent = detect(question)
     assert intent.kind == "problem", intent
 
