@@ -27,8 +27,9 @@ class LexicalIndex:
     @classmethod
     def build(cls, docs: list[list[str]], k1: float = 1.2, b: float = 0.75) -> LexicalIndex:
         retriever = bm25s.BM25(k1=k1, b=b)
-        # an empty document still needs a row; "" is bm25s' placeholder token
-        retriever.index([d or [""] for d in docs], show_progress=False)
+        # an empty document still needs a row ("" is bm25s' placeholder token), and
+        # bm25s cannot index nothing: an empty corpus gets one placeholder row of size 0
+        retriever.index([d or [""] for d in docs] or [[""]], show_progress=False)
         return cls(retriever, len(docs))
 
     def scores(self, terms: list[str]) -> np.ndarray:

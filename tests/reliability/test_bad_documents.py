@@ -247,12 +247,6 @@ def test_cli_ingest_of_a_bad_folder_exits_1_and_lists_the_errors(tmp_path):
     assert [Path(d["path"]).name for d in status["documents"]] == ["good.txt"]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=ValueError,
-    reason="bug: LexicalIndex.build([]) fails inside bm25s (max() of an empty sequence), "
-    "so ingest raises when no file yields a chunk; fix belongs in index/lexical.py",
-)
 def test_a_corpus_without_text_does_not_crash_ingest(tmp_path, tokenizer, fake_embedder):
     corpus = tmp_path / "corpus"
     corpus.mkdir()
