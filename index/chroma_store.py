@@ -48,6 +48,7 @@ class ChromaStore:
     def __init__(self, client, name: str, create: bool = False) -> None:
         self.client = client
         self.name = name
+        self._size: int | None = None
         if create:
             self.collection = client.create_collection(
                 name, configuration={"hnsw": HNSW}, embedding_function=None, get_or_create=True
@@ -103,7 +104,9 @@ class ChromaStore:
     def query(
         self, vector: np.ndarray, k: int, where: dict | None = None
     ) -> list[tuple[str, float]]:
-        k = min(k, self.count())
+        if self._size is None:
+            self._size = self.count()  # a generation never grows once it is live
+        k = min(k, self._size)
         if k <= 0:
             return []
         res = self.collection.query(

@@ -70,9 +70,9 @@ def _digit_near(text: str, i: int, step: int) -> bool:
 
 
 def _token_ends(text: str, a: int, b: int, cut: Cut) -> Iterator[int]:
-    """Token end offsets in text[a:b]. jieba's HMM takes quadratic time on a long run of
-    unknown characters, so a long span is cut window by window, each window starting
-    at the last token of the one before (the window edge may have split it)."""
+    """Token end offsets in text[a:b]. jieba's cost per character grows with the length
+    of a run of unknown characters, so a long span is cut window by window, each window
+    starting at the last token of the one before (the window edge may have split it)."""
     pos = a
     while pos < b:
         stop = min(b, pos + CUT_WINDOW)

@@ -16,7 +16,9 @@ from pathlib import Path
 import psutil
 import pytest
 
+from policyqa.assistant.answer import Assistant
 from policyqa.index.builder import ingest
+from policyqa.index.retriever import HybridRetriever
 from policyqa.index.store import gen_dir, load_chunks, read_manifest
 from policyqa.ingest.chunker import max_chars, split_long
 from policyqa.settings import ROOT, Settings
@@ -189,7 +191,7 @@ def test_a_50_mb_file_is_refused_before_it_is_read(tmp_path, tokenizer, fake_emb
 
 def test_splitting_a_long_line_is_linear(tokenizer) -> None:
     """A line of 200,000 characters is split in bounded tokenizer calls and linear time
-    (jieba's HMM is quadratic on a long run of unknown characters)."""
+    (jieba slows down per character on a long run of unknown characters)."""
     rng = random.Random(7)
     text = "".join(chr(rng.randint(0x4E00, 0x9FA5)) for _ in range(200_000))
     seen: list[int] = []
@@ -256,3 +258,6 @@ def test_a_corpus_without_text_does_not_crash_ingest(tmp_path, tokenizer, fake_e
     summary = ingest(settings, fake_embedder, tokenizer)
     assert [Path(p).name for p, _ in summary.errors] == ["empty.txt"]
     assert summary.chunks == 0
+    retriever = HybridRetriever(settings, fake_embedder, tokenizer)
+    assert retriever.search("总则") == []  # an index of nothing answers nothing, calmly
+    assert Assistant(settings, retriever).ask("总则是什么？").answerable is False

@@ -31,13 +31,27 @@ RUNNER = [sys.executable, "-m", "tests.reliability.ingest_runner"]
 CLI = str(Path(sys.executable).with_name("policyqa"))
 QUERIES = ("新能源汽车本地配套率", "产业链关键环节薄弱", "人才支撑", "区域协同发展")
 KNOWN = "成渝新能源汽车本地配套率是多少？"
-QUESTIONS = [
+BASE = (
     KNOWN,
     "针对产业链薄弱有什么对策？",
     "成渝地区三大产业集群协同发展存在哪些问题？",
     "成渝地区汽车年产量是多少？",
     "今天成都的天气怎么样？",
-] * 10
+)
+PREFIXES = (
+    "",
+    "请问",
+    "请问一下，",
+    "我想了解：",
+    "麻烦告诉我",
+    "想知道",
+    "咨询：",
+    "请教：",
+    "你好，",
+    "问：",
+)
+# 50 different questions: each needs its own query embedding, none is served from a cache
+QUESTIONS = [prefix + q for prefix in PREFIXES for q in BASE]
 
 
 class GatedIngest:
@@ -183,12 +197,13 @@ def test_a_second_ingest_is_refused_while_one_runs(settings, fake_embedder, toke
 
 @pytest.mark.integration
 def test_fifty_questions_at_once_through_ask(paper_settings) -> None:
-    expected = {q: ask(paper_settings, q) for q in set(QUESTIONS)}  # warm, and the reference
+    ask(paper_settings, KNOWN)  # load the model and the index
     started = time.perf_counter()
     with ThreadPoolExecutor(len(QUESTIONS)) as pool:
         answers = list(pool.map(lambda q: ask(paper_settings, q), QUESTIONS))
     seconds = time.perf_counter() - started
     record("ask-50-threads", requests=len(QUESTIONS), answered=len(answers), seconds=seconds)
+    expected = {q: ask(paper_settings, q) for q in QUESTIONS}  # one at a time, for reference
     assert len(answers) == 50
     for q, got in zip(QUESTIONS, answers, strict=True):
         assert isinstance(got, dict) and got["answer"]
