@@ -12,7 +12,7 @@ all about them.
 
 Each synthetic corpus size is ingested and then queried in two fresh
 subprocesses (`python -m policyqa.eval.bench --worker ingest|query ...`), so
-that the peak RSS of each is its own.
+that the peak RSS of each is its own; --quick uses one (`--worker both`).
 """
 
 from __future__ import annotations
@@ -194,7 +194,10 @@ def measure_ingest(
             [embedder.embed(texts[i : i + group]) for i in range(0, len(texts), group)]
         )
 
-    encode()  # warm-up: first-call allocations
+    if warm_ingest:
+        encode()  # warm-up: first-call allocations at full batch shapes
+    else:
+        embedder.embed(texts[:8])
     first = None
     if warm_ingest:  # imports chromadb and bm25s, first-call costs
         t = time.perf_counter()
@@ -222,6 +225,7 @@ def measure_ingest(
         log(f"ingest {ingest_s[-1]:.2f} s, encode-only {encode_s[-1]:.2f} s ({len(texts)} chunks)")
     np.save(root / "source-vectors.npy", vectors)
     med_ingest, med_encode = statistics.median(ingest_s), statistics.median(encode_s)
+    pairs = [a / b for a, b in zip(ingest_s, encode_s, strict=True)]
     # stages of the median run, so that they add up to its total
     mid = sorted(range(repeats), key=ingest_s.__getitem__)[(repeats - 1) // 2]
     stage_medians = {k: round(v, 4) for k, v in stages[mid].items()}
@@ -237,8 +241,9 @@ def measure_ingest(
         "encode_s": [round(x, 4) for x in encode_s],
         "ingest_median_s": round(med_ingest, 4),
         "encode_median_s": round(med_encode, 4),
-        "ratio": round(med_ingest / med_encode, 3),
-        "pair_ratios": [round(a / b, 3) for a, b in zip(ingest_s, encode_s, strict=True)],
+        "ratio": round(statistics.median(pairs), 3),
+        "ratio_of_medians": round(med_ingest / med_encode, 3),
+        "pair_ratios": [round(x, 3) for x in pairs],
         "stages_median_s": stage_medians,  # of the median run
         "first_ingest_s": first,
         "encode_chunks_per_s": round(len(texts) / med_encode, 2),
@@ -433,7 +438,12 @@ def measure_baseline(settings, embedder, root: Path, queries: list[str], ours: d
 # 3. scale ------------------------------------------------------------------------
 
 
-def measure_scale(settings, tokenizer, root: Path, multipliers, n_queries: int) -> dict:
+def measure_scale(
+    settings, tokenizer, root: Path, multipliers, n_queries: int, one_process: bool = False
+) -> dict:
+    """Each size in fresh subprocesses: one to ingest, one to query (with
+    `one_process`, as --quick does, one that does both: faster, but its
+    memory figures then mix the two)."""
     from policyqa.eval.synthetic import source_documents, write_corpus
 
     sources = source_documents(settings, tokenizer)
@@ -452,16 +462,19 @@ def measure_scale(settings, tokenizer, root: Path, multipliers, n_queries: int) 
         )
         env = child_env(settings, home=folder / "home", corpus=folder / "corpus")
         common = ["--home", str(folder / "home"), "--corpus", str(folder / "corpus")]
-        built = _worker(
-            ["ingest", *common, "--vectors", str(vectors), "--map", str(folder / "map.npz")],
-            env,
-            folder,
-        )
+        sources_args = ["--vectors", str(vectors), "--map", str(folder / "map.npz")]
+        queries_args = ["--queries", str(n_queries)]
+        if one_process:
+            both = _worker(["both", *common, *sources_args, *queries_args], env, folder)
+            built, served = both["ingest"], both["query"]
+        else:
+            built = _worker(["ingest", *common, *sources_args], env, folder)
         log(
             f"scale {copies}x: ingested {built['chunks']} chunks in {built['seconds']:.1f} s, "
             f"peak RSS {built['rss_peak'] / MiB:.0f} MiB"
         )
-        served = _worker(["query", *common, "--queries", str(n_queries)], env, folder)
+        if not one_process:
+            served = _worker(["query", *common, *queries_args], env, folder)
         log(
             f"scale {copies}x: retrieval median {served['retrieval']['median_ms']:.1f} ms, "
             f"p95 {served['retrieval']['p95_ms']:.1f} ms, peak RSS {served['rss_peak'] / MiB:.0f} MiB"
@@ -484,6 +497,7 @@ def measure_scale(settings, tokenizer, root: Path, multipliers, n_queries: int) 
     return {
         "source_chunks": per_copy,
         "embeddings_reused_from_source_chunks": "yes",
+        "one_process_per_size": one_process,
         "note": REUSED,
         "sizes": sizes,
     }
@@ -658,7 +672,9 @@ def run_bench(
         mults = multipliers or (QUICK_MULTIPLIERS if quick else FULL_MULTIPLIERS)
         result["scale"] = section(
             "scale",
-            lambda: measure_scale(settings, tokenizer, root, mults, 50 if quick else 125),
+            lambda: measure_scale(
+                settings, tokenizer, root, mults, 50 if quick else 125, one_process=quick
+            ),
         )
     finally:
         shutil.rmtree(root, ignore_errors=True)
@@ -776,8 +792,8 @@ def _lat_row(name: str, d: dict) -> str:
 
 
 def markdown(r: dict) -> str:
-    m, ing, lat = r["machine"], r["ingest"], r["latency"]
-    out = [
+    m = r["machine"]
+    head = [
         "# policyqa bench" + (" (--quick)" if r["quick"] else ""),
         "",
         f"{r['started_at']}, {m['cpus']} CPUs, torch threads {m['torch_threads']}, "
@@ -797,19 +813,32 @@ def markdown(r: dict) -> str:
         "",
         *[f"- {n}" for n in r["notes"]],
         "- Ratios and medians come from this one run; absolute times on a shared 2-core "
-        "machine move with its load.",
+        "machine move with its load (see the load averages).",
         "",
+    ]
+    parts = (_md_ingest, _md_latency, _md_scale, _md_baseline, _md_concurrency)
+    body = [line for part in parts for line in part(r)]
+    return "\n".join(head + body + ["![scale](scale.png)", "", "![latency](latency.png)", ""])
+
+
+def _md_ingest(r: dict) -> list[str]:
+    ing = r["ingest"]
+    return [
         "## 1. Ingest against the encode-only floor",
         "",
         f"{ing['chunks']} chunks from {ing['files']} file(s), batch size {ing['batch_size']}, "
-        f"{ing['repeats']} interleaved repeat(s) into fresh homes.",
+        f"{ing['repeats']} repeat(s), each an encode-only run followed by a full ingest into a "
+        "fresh home. The ratio is the median of the per-pair ratios (a pair shares the "
+        "machine's load of the moment).",
         "",
         "| | median s | runs |",
         "|---|---|---|",
         f"| full ingest | {ing['ingest_median_s']:.3f} | {ing['ingest_s']} |",
         f"| encode only (floor) | {ing['encode_median_s']:.3f} | {ing['encode_s']} |",
-        f"| **ratio** | **{ing['ratio']:.3f}** | per pair {ing['pair_ratios']} |",
-        f"| first ingest in process (untimed warm-up, imports chromadb) | {ing['first_ingest_s']} | |",
+        f"| **ratio ingest / encode-only** | **{ing['ratio']:.3f}** | per pair "
+        f"{ing['pair_ratios']}; ratio of medians {ing['ratio_of_medians']:.3f} |",
+        f"| first ingest in process (untimed warm-up, imports chromadb) "
+        f"| {ing['first_ingest_s']} | |",
         "",
         "| stage (median run) | s | share of ingest |",
         "|---|---|---|",
@@ -818,7 +847,13 @@ def markdown(r: dict) -> str:
             for k, v in ing["stages_median_s"].items()
         ],
         "",
-        "## 2. Query latency (warm)",
+    ]
+
+
+def _md_latency(r: dict) -> list[str]:
+    lat, cold = r["latency"], r["cold_start"]
+    out = [
+        "## 2. Query latency (warm) and cold start",
         "",
         "| | median ms | p95 ms | queries | |",
         "|---|---|---|---|---|",
@@ -830,56 +865,38 @@ def markdown(r: dict) -> str:
         ),
         _lat_row("extractive answer `assistant.ask(q)`", lat["answer"]),
         "",
-        f'Queries: the {len(gold_questions())} gold questions, then "请问" + the same in '
+        f'Queries: the {len(set(gold_questions()))} gold questions, then "请问" + the same in '
         "traditional Chinese; every timed question is new to the retriever that answers it "
         "(query vectors are cached by normalised text).",
         "",
     ]
-    cold = r["cold_start"]
     if "seconds" in cold:
         out += [
             f"Cold start (`python -c` launch to first {cold['what']}): **{cold['seconds']:.2f} s** "
-            f"= interpreter {cold['interpreter_start_s']:.2f} s + imports {cold['child_import_s']:.2f} s "
-            f"+ first call (model load, index load, answer) {cold['child_first_call_s']:.2f} s.",
+            f"= interpreter {cold['interpreter_start_s']:.2f} s + imports "
+            f"{cold['child_import_s']:.2f} s + first call (model load, index load, answer) "
+            f"{cold['child_first_call_s']:.2f} s.",
             "",
         ]
     else:
         out += [f"Cold start: not measured ({cold['skipped']}).", ""]
-    c = r["concurrency"]
-    out += [
-        "## Concurrency",
-        "",
-        f"{c['calls']} concurrent `{c['what']}` calls from {c['threads']} threads, in process: "
-        f"{c['throughput_per_s']:.1f} calls/s over {c['wall_s']:.2f} s; per call median "
-        f"{c['median_ms']:.0f} ms, p95 {c['p95_ms']:.0f} ms.",
-        "",
-        "## 4. Naive LangChain baseline (same machine, same run)",
-        "",
-    ]
-    b = r["baseline"]
-    if "skipped" in b:
-        out += [f"Not measured: {b['skipped']}", ""]
-    else:
-        out += [
-            b["what"] + ".",
-            "",
-            "| | policyqa | baseline | ratio policyqa / baseline |",
-            "|---|---|---|---|",
-            f"| ingest s | {ing['ingest_median_s']:.3f} | {b['ingest_s']:.3f} | {b['ingest_ratio_ours_to_baseline']:.2f} |",
-            f"| retrieval median ms | {lat['retrieval']['median_ms']:.1f} | {b['ask']['median_ms']:.1f} | {b['retrieval_ratio_ours_to_baseline']:.2f} |",
-        ]
-        if "answer_ratio_ours_to_baseline" in b:
-            out.append(
-                f"| answer median ms | {lat['answer']['median_ms']:.1f} | {b['ask']['median_ms']:.1f} | {b['answer_ratio_ours_to_baseline']:.2f} |"
-            )
-        out.append("")
-    s = r["scale"]
-    out += [
+    return out
+
+
+def _md_scale(r: dict) -> list[str]:
+    s, ing = r["scale"], r["ingest"]
+    out = [
         "## 3. Scale (synthetic corpora)",
         "",
-        f"Copies of the {s['source_chunks']}-chunk real corpus with regions swapped, amounts scaled "
-        "and sentences shuffled (`eval/synthetic.py`), labelled synthetic (`synthetic-0001`, "
-        "【合成样本】). Each size is ingested and then queried in its own fresh process.",
+        f"Copies of the {s['source_chunks']}-chunk real corpus with regions swapped, amounts "
+        "scaled and sentences shuffled (`eval/synthetic.py`), labelled synthetic "
+        "(`synthetic-0001`, 【合成样本】). "
+        + (
+            "With --quick each size is ingested and queried in one fresh process, so its memory "
+            "figures mix ingest and serving."
+            if s.get("one_process_per_size")
+            else "Each size is ingested and then queried in its own fresh process."
+        ),
         "",
         f"**{s['note'][0].upper() + s['note'][1:]}.** Ingest throughput therefore excludes "
         "model encoding; at the encode-only rate measured above "
@@ -897,6 +914,12 @@ def markdown(r: dict) -> str:
             f"{z['index_bytes'] / MiB:.0f} ({i['chroma_bytes'] / MiB:.0f} Chroma) | "
             f"{z['chunks'] / ing['encode_chunks_per_s']:.0f} |"
         )
+    names = _stage_names(s)
+    out += ["", "Ingest stages per size (s):", "", "| size | " + " | ".join(names) + " |"]
+    out.append("|---|" + "---|" * len(names))
+    for z in s["sizes"]:
+        st = z["ingest"]["stages_s"]
+        out.append(f"| {z['label']} | " + " | ".join(f"{st.get(k, 0):.2f}" for k in names) + " |")
     out += [
         "",
         "Queries against each size, in a fresh process holding the model and the index. "
@@ -911,12 +934,8 @@ def markdown(r: dict) -> str:
     ]
     for z in s["sizes"]:
         q = z["query"]
-        r1, r2, e1, e2 = (
-            q["retrieval"],
-            q["retrieval_vector_cached"],
-            q["embed_query"],
-            q["embed_query_one_thread"],
-        )
+        r1, r2 = q["retrieval"], q["retrieval_vector_cached"]
+        e1, e2 = q["embed_query"], q["embed_query_one_thread"]
         out.append(
             f"| {z['label']} | {r1['median_ms']:.1f} | {r1['p95_ms']:.1f} | {r1['n']} | "
             f"{r2['median_ms']:.1f} | {r2['p95_ms']:.1f} | {e1['median_ms']:.1f} | "
@@ -924,28 +943,50 @@ def markdown(r: dict) -> str:
             f"{q['rss_peak'] / MiB:.0f} | {q['index_rss'] / MiB:.0f} | "
             f"{q['snapshot_load_s']:.1f} | {q['load_average_1min']} |"
         )
-    out += ["", "Ingest stages per size (s):", "", "| size | " + " | ".join(_stage_names(s)) + " |"]
-    out.append("|---|" + "---|" * len(_stage_names(s)))
-    for z in s["sizes"]:
-        st = z["ingest"]["stages_s"]
-        out.append(
-            f"| {z['label']} | " + " | ".join(f"{st.get(k, 0):.2f}" for k in _stage_names(s)) + " |"
-        )
+    hwm = ", ".join(
+        f"{z['label']} ingest {z['ingest']['vm_hwm'] / MiB:.0f} / query "
+        f"{z['query']['vm_hwm'] / MiB:.0f}"
+        for z in s["sizes"]
+    )
+    return out + ["", f"VmHWM (the kernel's RSS high-water mark) per size, MiB: {hwm}.", ""]
+
+
+def _md_baseline(r: dict) -> list[str]:
+    b, ing, lat = r["baseline"], r["ingest"], r["latency"]
+    out = ["## 4. Naive LangChain baseline (same machine, same run)", ""]
+    if "skipped" in b:
+        return out + [f"Not measured: {b['skipped']}", ""]
     out += [
+        b["what"] + ".",
         "",
-        "VmHWM (the kernel's RSS high-water mark, also between samples) per size, MiB: "
-        + ", ".join(
-            f"{z['label']} ingest {z['ingest']['vm_hwm'] / MiB:.0f} / query {z['query']['vm_hwm'] / MiB:.0f}"
-            for z in s["sizes"]
+        "| | policyqa | baseline | ratio policyqa / baseline |",
+        "|---|---|---|---|",
+        f"| ingest s | {ing['ingest_median_s']:.3f} | {b['ingest_s']:.3f} | "
+        f"{b['ingest_ratio_ours_to_baseline']:.2f} |",
+        f"| retrieval median ms | {lat['retrieval']['median_ms']:.1f} | "
+        f"{b['ask']['median_ms']:.1f} | {b['retrieval_ratio_ours_to_baseline']:.2f} |",
+    ]
+    if "answer_ratio_ours_to_baseline" in b:
+        out.append(
+            f"| answer median ms | {lat['answer']['median_ms']:.1f} | "
+            f"{b['ask']['median_ms']:.1f} | {b['answer_ratio_ours_to_baseline']:.2f} |"
         )
-        + ".",
+    return out + [""]
+
+
+def _md_concurrency(r: dict) -> list[str]:
+    c = r["concurrency"]
+    seq = r["latency"]["answer"] if c["what"] == "assistant.ask" else r["latency"]["retrieval"]
+    serial = f" (one at a time: {1000 / seq['mean_ms']:.1f} calls/s)" if "mean_ms" in seq else ""
+    return [
+        "## 5. Concurrency",
         "",
-        "![scale](scale.png)",
-        "",
-        "![latency](latency.png)",
+        f"{c['calls']} concurrent `{c['what']}` calls released together from {c['threads']} "
+        f"threads against the in-process assistant: {c['throughput_per_s']:.1f} calls/s{serial} "
+        f"over {c['wall_s']:.2f} s; per call median {c['median_ms']:.0f} ms, "
+        f"p95 {c['p95_ms']:.0f} ms.",
         "",
     ]
-    return "\n".join(out)
 
 
 def _stage_names(scale: dict) -> list[str]:
@@ -961,7 +1002,7 @@ def plot_scale(sizes: list[dict], path: Path) -> None:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    fig, (a, b) = plt.subplots(1, 2, figsize=(11, 4.2))
+    fig, (a, b) = plt.subplots(1, 2, figsize=(11, 5))
     x = [z["chunks"] for z in sizes]
     a.plot(x, [z["query"]["retrieval"]["median_ms"] for z in sizes], "o-", label="median")
     a.plot(x, [z["query"]["retrieval"]["p95_ms"] for z in sizes], "s--", label="p95")
@@ -989,7 +1030,7 @@ def plot_scale(sizes: list[dict], path: Path) -> None:
     b.set_title("Memory vs corpus size")
     for ax in (a, b):
         ax.grid(True, which="both", lw=0.3)
-        ax.legend(fontsize=8)
+        ax.legend(fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.16), ncol=2)
     fig.tight_layout()
     fig.savefig(path, dpi=120)
     plt.close(fig)
@@ -1002,19 +1043,24 @@ def plot_latency(r: dict, path: Path) -> None:
     import matplotlib.pyplot as plt
 
     lat = r["latency"]
-    rows = [("retrieval", lat["retrieval"]), ("query embedding", lat["embed_query"])]
+    rows = [
+        ("retrieval", lat["retrieval"]),
+        ("retrieval, vector cached", lat["retrieval_repeated"]),
+        ("query embedding", lat["embed_query"]),
+        ("query embedding, 1 thread", lat["embed_query_one_thread"]),
+    ]
     if "median_ms" in lat["answer"]:
         rows.append(("answer", lat["answer"]))
     if "ask" in r["baseline"]:
         rows.append(("LangChain baseline", r["baseline"]["ask"]))
-    fig, ax = plt.subplots(figsize=(7, 3.8))
+    fig, ax = plt.subplots(figsize=(8, 4.5))
     y = np.arange(len(rows))
     ax.barh(y - 0.2, [d["median_ms"] for _, d in rows], 0.4, label="median")
     ax.barh(y + 0.2, [d["p95_ms"] for _, d in rows], 0.4, label="p95")
     ax.set_yticks(y, [n for n, _ in rows])
-    ax.set_xlabel("ms (warm, single thread)")
+    ax.set_xlabel("ms per call (warm, one call at a time)")
     ax.set_title("Query latency")
-    ax.legend()
+    ax.legend(loc="center right", framealpha=0.8)
     fig.tight_layout()
     fig.savefig(path, dpi=120)
     plt.close(fig)
@@ -1025,7 +1071,7 @@ def plot_latency(r: dict, path: Path) -> None:
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description="policyqa bench worker (used by run_bench)")
-    parser.add_argument("--worker", choices=["ingest", "query"], required=True)
+    parser.add_argument("--worker", choices=["ingest", "query", "both"], required=True)
     parser.add_argument("--home", type=Path, required=True)
     parser.add_argument("--corpus", type=Path, required=True)
     parser.add_argument("--out", type=Path, required=True)
@@ -1036,8 +1082,13 @@ def main(argv: list[str] | None = None) -> None:
     settings = Settings.from_env(home=args.home, corpus=args.corpus)
     if args.worker == "ingest":
         result = worker_ingest(settings, args.vectors, args.map)
-    else:
+    elif args.worker == "query":
         result = worker_query(settings, args.queries)
+    else:
+        result = {
+            "ingest": worker_ingest(settings, args.vectors, args.map),
+            "query": worker_query(settings, args.queries),
+        }
     args.out.write_text(json.dumps(result), encoding="utf-8")
 
 
