@@ -341,13 +341,14 @@ class Assistant:
         return [Line(s) for s in self._items_in(doc_id, section.path)]
 
     def _chunks_in(self, doc_id: str, path: str) -> list[Chunk]:
-        return [
-            c
-            for c in self.retriever.snapshot.chunks
-            if c.doc_id == doc_id
-            and c.kind == "text"
-            and (c.section == path or c.section.startswith(path + " > "))
+        """Text chunks of a section and its subsections, in document order."""
+        groups = self.retriever.snapshot.by_section
+        inside = [
+            chunks
+            for (doc, section), chunks in groups.items()
+            if doc == doc_id and (section == path or section.startswith(path + " > "))
         ]
+        return sorted((c for chunks in inside for c in chunks), key=lambda c: c.start)
 
     def _table_lines(self, ranked: list[Sentence], lines: list[Line]) -> list[Line]:
         """The best table row for a number question, cited beside the sentence."""

@@ -80,15 +80,13 @@ class Scorer:
             if t in QUESTION_WORDS or len(t) < 2 and not t.isdigit():
                 continue
             alts = [t] + [normalize(w) for g in self.thesaurus.groups if t in g for w in g]
-            known = any(self.snap.bm25.doc_freq(a) > 0 for a in alts) or any(
-                a in self._vocab_text for a in alts
-            )
+            indexed = any(self.snap.bm25.doc_freq(a) > 0 for a in alts)
+            known = indexed or any(a in self._vocab_text for a in alts)
             flag = flags.get(t) or next((f for w, f in flags.items() if t in w), "x")
             nounish = flag.startswith(NOUNISH) or (
                 flag == "m" and "几" not in t and not t.isdigit()
             )
             alts = [_squash(a) for a in alts]
-            indexed = any(self.snap.bm25.doc_freq(a) > 0 for a in alts)
             term = Term(t, self.idf(t), tuple(dict.fromkeys(alts)), known, nounish, indexed)
             term.whole = t in flags
             out.append(term)

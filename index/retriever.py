@@ -122,14 +122,24 @@ class HybridRetriever:
         self._query_vectors: dict[str, np.ndarray] = {}
 
     @classmethod
-    def from_settings(cls, settings: Settings, **kwargs: object) -> HybridRetriever:
-        embedder = SentenceTransformerEmbedder(settings.embed_model, settings.embed_batch)
+    def from_settings(
+        cls,
+        settings: Settings,
+        embedder: Embedder | None = None,
+        tokenizer: Tokenizer | None = None,
+        **kwargs: object,
+    ) -> HybridRetriever:
+        """The configured retriever; pass `embedder` and `tokenizer` to share loaded ones."""
+        embedder = embedder or SentenceTransformerEmbedder(
+            settings.embed_model, settings.embed_batch
+        )
         reranker = None
         if settings.reranker_model:
             from .rerank import CrossEncoderReranker
 
             reranker = CrossEncoderReranker(settings.reranker_model)
-        return cls(settings, embedder, tokenizer_for(settings), reranker=reranker, **kwargs)
+        tokenizer = tokenizer or tokenizer_for(settings)
+        return cls(settings, embedder, tokenizer, reranker=reranker, **kwargs)
 
     @property
     def snapshot(self) -> Snapshot:

@@ -179,6 +179,8 @@ class Snapshot:
     chroma: ChromaStore
     arrays: dict[str, np.ndarray] = field(default_factory=dict)
     row_of: dict[str, int] = field(default_factory=dict)
+    # text chunks of each (doc_id, section path), in document order
+    by_section: dict[tuple[str, str], list[Chunk]] = field(default_factory=dict)
 
     @classmethod
     def load(cls, settings: Settings, model_name: str | None = None) -> Snapshot:
@@ -218,6 +220,9 @@ class Snapshot:
 
     def _index_arrays(self) -> None:
         self.row_of = {c.chunk_id: i for i, c in enumerate(self.chunks)}
+        for c in self.chunks:
+            if c.kind == "text":
+                self.by_section.setdefault((c.doc_id, c.section), []).append(c)
         self.arrays = {
             "doc": np.array([c.doc_id for c in self.chunks], dtype=object),
             "role": np.array([c.role for c in self.chunks], dtype=object),

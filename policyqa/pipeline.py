@@ -32,13 +32,8 @@ def retriever_for(settings: Settings, mode: str | None = None) -> HybridRetrieve
 
 @cache
 def _retriever(settings: Settings, mode: str) -> HybridRetriever:
-    reranker = None
-    if settings.reranker_model:
-        from policyqa.index.rerank import CrossEncoderReranker
-
-        reranker = CrossEncoderReranker(settings.reranker_model)
-    return HybridRetriever(
-        settings, embedder_for(settings), tokenizer_for(settings), mode=mode, reranker=reranker
+    return HybridRetriever.from_settings(
+        settings, embedder=embedder_for(settings), tokenizer=tokenizer_for(settings), mode=mode
     )
 
 
