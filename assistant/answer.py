@@ -201,11 +201,9 @@ class Assistant:
                     if is_item_head(s.text):
                         head = s.text
                     before = doc_text[max(0, s.start - 80) : s.start] if doc_text else previous
-                    context = (
-                        f"{_leaf(s.chunk.section)}\n{head}\n{before.rsplit(chr(10) * 2, 1)[-1]}"
-                    )
-                    s.coverage = scorer.coverage(terms, s.text, context)
-                    s.context = context
+                    s.frame = f"{_leaf(s.chunk.section)}\n{head}"
+                    s.before = before.rsplit("\n\n", 1)[-1]
+                    s.coverage = scorer.coverage(terms, s.text, s.context)
                     previous = s.text
                 s.score = s.coverage + 0.1 / s.rank
                 if intent.role and s.chunk.role == intent.role:

@@ -7,6 +7,7 @@ import math
 import re
 from dataclasses import dataclass
 from functools import lru_cache
+from pathlib import Path
 
 from policyqa.documents import Chunk
 from policyqa.index.query import Query, Thesaurus
@@ -23,9 +24,16 @@ QUESTION_WORDS = frozenset(
         "关于 概括 体现 包括 哪些方面 有何 何 多 大 高 怎么样 吗 呢 请问 介绍 一下 "
         "列出 说说 讲讲 帮 看看 应对 解决 重点 做 干 做法 表现 哪里 几个 哪几个 "
         "第几 四个 三个 五个 六个 四条 三条 几条 共有 一共 总共 是不是 怎样才能 才能 "
-        "为何 原因 意味着 方向 规模 数量 "
+        "为何 原因 意味着 方向 规模 数量 时候 什么时候 何时 几时 哪年 哪一年 "
     ).split()
 )
+# Spoken fillers (这边, 好多, 咋个): they say how a question is asked, not what about.
+FILLERS = frozenset(
+    w.strip()
+    for w in (Path(__file__).parent / "fillers.txt").read_text(encoding="utf-8").splitlines()
+    if w.strip() and not w.startswith("#")
+)
+SKIP = QUESTION_WORDS | FILLERS
 _ENUM = re.compile(
     r"(?:[一二三四五六七八九十]是|[（(][1-9一二三四五六七八九十][）)]|首先|其次|再次|最后|第[一二三四五六七八九十])"
 )
@@ -59,7 +67,12 @@ class Sentence:
     rank: int  # rank of its passage
     score: float = 0.0
     coverage: float = 0.0
-    context: str = ""  # section title, item head and previous sentence
+    frame: str = ""  # section title and item head
+    before: str = ""  # the text just before it in its paragraph
+
+    @property
+    def context(self) -> str:
+        return f"{self.frame}\n{self.before}" if self.frame or self.before else ""
 
 
 class Scorer:
@@ -77,15 +90,15 @@ class Scorer:
         flags = self.tokenizer.tags(query.text)
         out: list[Term] = []
         for t in dict.fromkeys(query.terms):
-            if t in QUESTION_WORDS or len(t) < 2 and not t.isdigit():
-                continue
+            word = t if t in flags else next((w for w in flags if t in w), t)
+            if SKIP & {t, word} or len(t) < 2 and not t.isdigit():
+                continue  # 不是 of 是不是 asks as much as the whole word
             alts = [t] + [normalize(w) for g in self.thesaurus.groups if t in g for w in g]
             indexed = any(self.snap.bm25.doc_freq(a) > 0 for a in alts)
-            known = indexed or any(a in self._vocab_text for a in alts)
-            flag = flags.get(t) or next((f for w, f in flags.items() if t in w), "x")
-            nounish = flag.startswith(NOUNISH) or (
-                flag == "m" and "几" not in t and not t.isdigit()
-            )
+            known = indexed or any(_squash(a) in self._vocab_text for a in alts)
+            nounish = self._nounish(word, flags.get(word, "x"))
+            if not known and not nounish and not any(c.isdigit() for c in t):
+                continue  # wording (这边, 愿意, 明显): no sentence could contain it
             alts = [_squash(a) for a in alts]
             term = Term(t, self.idf(t), tuple(dict.fromkeys(alts)), known, nounish, indexed)
             term.whole = t in flags
@@ -101,6 +114,18 @@ class Scorer:
             return not o.known and bool(parts) and all(p.known for p in parts)
 
         return [t for t in out if not part_of_known(t) and not split_unknown(t)]
+
+    def _nounish(self, word: str, flag: str) -> bool:
+        """Nouns, names and terms: unknown ones mean another topic. An ordinal
+        (第五) names something, 一年 or 一家 only say how much; untagged words
+        come from the domain dictionary and the thesaurus."""
+        return (
+            flag.startswith(NOUNISH)
+            or flag == "m"
+            and word.startswith("第")
+            or flag == "x"
+            and self.tokenizer.in_dictionary(word)
+        )
 
     @property
     def _vocab_text(self) -> str:
@@ -137,7 +162,7 @@ _CORPUS_CACHE: dict[int, str] = {}
 def _corpus_text(key: int, snap: Snapshot) -> str:
     if key not in _CORPUS_CACHE:
         _CORPUS_CACHE.clear()
-        _CORPUS_CACHE[key] = normalize("\n".join(d.text for d in snap.docs.values()))
+        _CORPUS_CACHE[key] = _squash("\n".join(d.text for d in snap.docs.values()))
     return _CORPUS_CACHE[key]
 
 
@@ -187,6 +212,14 @@ def _first_stop(text: str, a: int, limit: int) -> int:
 def is_item_head(text: str) -> bool:
     """A sentence that opens an enumerated item: (1)…, 一是…, 首先…"""
     return bool(_ENUM.match(text))
+
+
+def has_quantity(text: str) -> bool:
+    """A figure other than a year or a name such as 5G: what a number question asks for."""
+    return has_number(_NOT_QUANTITY.sub("", text))
+
+
+_NOT_QUANTITY = re.compile(r"(?:19|20)\d{2}(?:年|—|-|～|~)|\d+[A-Za-z]")
 
 
 def has_number(text: str) -> bool:

@@ -133,7 +133,7 @@ def ingest(
         summary.missing = [
             e.title for e in missing_documents(expected_documents(settings.corpus), indexed)
         ]
-        if live and _same_content(live, chunks, settings):
+        if live and _same_content(live, chunks, settings, tokenizer):
             summary.generation = live["generation"]
             summary.seconds = time.perf_counter() - started
             return summary
@@ -159,7 +159,8 @@ def ingest(
             "chroma": settings.chroma_url or "local",
             "collection": settings.collection,
             "chunk_count": len(chunks),
-            "content_key": _content_key(chunks, settings),
+            "content_key": _content_key(chunks, settings, tokenizer),
+            "vocabulary": tokenizer.vocabulary_key,
             "files": {
                 path: {
                     "doc_id": p.doc.doc_id,
@@ -208,16 +209,20 @@ def _dedupe(chunks: list[Chunk]) -> list[Chunk]:
     return list(seen.values())
 
 
-def _content_key(chunks: list[Chunk], settings: Settings) -> str:
+def _content_key(chunks: list[Chunk], settings: Settings, tokenizer: Tokenizer) -> str:
     meta = [c.chunk_id + c.section + c.role + c.industries for c in chunks]
     return sha256(
-        "\n".join(meta) + f"|{settings.chunk_size}|{settings.chunk_overlap}|{INDEX_FORMAT}"
+        "\n".join(meta)
+        + f"|{settings.chunk_size}|{settings.chunk_overlap}|{INDEX_FORMAT}"
+        + f"|{tokenizer.vocabulary_key}"
     )
 
 
-def _same_content(live: dict, chunks: list[Chunk], settings: Settings) -> bool:
+def _same_content(
+    live: dict, chunks: list[Chunk], settings: Settings, tokenizer: Tokenizer
+) -> bool:
     return (
-        live.get("content_key") == _content_key(chunks, settings)
+        live.get("content_key") == _content_key(chunks, settings, tokenizer)
         and gen_dir(settings, live["generation"]).exists()
     )
 

@@ -4,6 +4,7 @@ chunker and to the keyword indexes. jieba's module-level globals are never used.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import re
 import sys
@@ -50,12 +51,21 @@ class Tokenizer:
             Path(cache_dir).mkdir(parents=True, exist_ok=True)
             self._jieba.tmp_dir = str(cache_dir)
         self._jieba.initialize()
-        self._jieba.load_userdict(str(user_dict or _HERE / "userdict.txt"))
+        user_dict = Path(user_dict or _HERE / "userdict.txt")
+        self._jieba.load_userdict(str(user_dict))
         for word in extra_words:
             self._jieba.add_word(word)
         words = Path(stopwords or _HERE / "stopwords.txt").read_text(encoding="utf-8")
         self.stopwords = frozenset(w.strip() for w in words.splitlines() if w.strip())
+        # what segmentation depends on: an index built under another key is stale
+        self.vocabulary_key = hashlib.sha256(
+            "\n".join([user_dict.read_text(encoding="utf-8"), *extra_words, words]).encode()
+        ).hexdigest()[:16]
         self._pos = None
+
+    def in_dictionary(self, word: str) -> bool:
+        """A dictionary word, as opposed to one jieba's HMM guessed (比差, 不太)."""
+        return bool(self._jieba.FREQ.get(word))
 
     def cut(self, text: str) -> list[str]:
         """Exact segmentation: the pieces concatenate back to `text`."""

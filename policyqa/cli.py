@@ -138,6 +138,10 @@ def status(ctx: click.Context, as_json: bool) -> None:
         click.echo(f"chroma: {info['chroma']}  chunks: {info['chunk_count']}")
         for d in info["documents"]:
             click.echo(f"  {d['doc_id']}: {d['chunks']} chunks  《{d['title']}》")
+        if info["vocabulary_changed"]:
+            click.echo(
+                "the dictionary or thesaurus changed since this build: run `policyqa ingest`"
+            )
     if info["missing"]:
         click.echo("missing expected documents (add the official files to the corpus folder):")
         for m in info["missing"]:

@@ -137,6 +137,10 @@ def index_status(settings: Settings) -> dict:
             "chunk_size",
         ):
             info[key] = manifest.get(key)
+        # the keyword index was segmented with the dictionary and thesaurus of its build
+        info["vocabulary_changed"] = (
+            manifest.get("vocabulary") != tokenizer_for(settings).vocabulary_key
+        )
     return info
 
 

@@ -143,6 +143,39 @@ def test_unanswerable_questions_are_refused_with_related_passages(
     json.dumps(data, ensure_ascii=False)
 
 
+NOT_THIS_FIGURE = [
+    # the figure before it is the 成渝 total; the 重庆 sentence counts firms
+    "重庆单独的装备制造业营业收入是多少亿元？",
+    # the only figures near 芯片 are years and "5G"
+    "成渝地区集成电路产业2023年的产值是多少？",
+    # the paper only names the plan
+    "《成渝地区双城经济圈共建世界级装备制造产业集群实施方案》由哪个部门牵头负责实施？",
+]
+
+
+@integration
+@pytest.mark.parametrize("question", NOT_THIS_FIGURE, ids=[q[:10] for q in NOT_THIS_FIGURE])
+def test_a_nearby_figure_or_mention_does_not_answer(assistant, question: str) -> None:
+    assert assistant.ask(question).answerable is False
+
+
+SPOKEN = [
+    ("川渝这边的电子信息产业，在全国大概能占多大份额？", "超过10%"),
+    ("企业为什么不愿意搞数字化转型？", "改造成本较高"),
+    ("成都重庆这一片搞电子信息，在全国排第几？", "全国第4位"),
+    ("电子信息产业协同发展实施方案是什么时候审议通过的？", "2021年5月和11月"),
+]
+
+
+@integration
+@pytest.mark.parametrize(("question", "fact"), SPOKEN, ids=[q[:10] for q, _ in SPOKEN])
+def test_spoken_wording_is_answered(assistant, question: str, fact: str) -> None:
+    result = assistant.ask(question)
+    assert result.answerable, result.answer
+    assert any(fact in c.quote for c in result.citations), result.answer
+    assert_verbatim(result, assistant.retriever.snapshot)
+
+
 # --- follow-ups ------------------------------------------------------------------
 
 

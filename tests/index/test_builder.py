@@ -7,6 +7,7 @@ import json
 import subprocess
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -92,6 +93,26 @@ def test_second_ingest_is_unchanged_and_embeds_nothing(settings, fake_embedder, 
     assert second.embedded == 0 and second.unchanged == 1 and second.added == 0
     assert second.generation == first.generation
     assert read_manifest(settings) == manifest_before  # nothing was rewritten
+
+
+def test_thesaurus_edit_rebuilds_the_keyword_index_without_embedding(
+    settings, fake_embedder, tokenizer, tmp_path
+) -> None:
+    from policyqa.index.retriever import tokenizer_for
+
+    first = ingest(settings, fake_embedder, tokenizer)
+    texts = fake_embedder.texts
+    thesaurus = tmp_path / "thesaurus.txt"
+    thesaurus.write_text(
+        Path(settings.thesaurus).read_text(encoding="utf-8") + "\n大厂 龙头企业\n", "utf-8"
+    )
+    edited = replace(settings, thesaurus=thesaurus)
+    retokenized = tokenizer_for(edited)
+    assert retokenized.vocabulary_key != tokenizer.vocabulary_key
+    second = ingest(edited, fake_embedder, retokenized)
+    assert second.generation == first.generation + 1  # segmentation may differ: re-indexed
+    assert fake_embedder.texts == texts  # vectors reused
+    assert read_manifest(edited)["vocabulary"] == retokenized.vocabulary_key
 
 
 def test_vectors_are_copied_not_recomputed(settings, tokenizer) -> None:
