@@ -18,7 +18,7 @@ import numpy as np
 
 from policyqa.documents import Chunk, sha256
 from policyqa.errors import LoadError, ModelMismatchError, PolicyQAError
-from policyqa.ingest.corpus import discover, expected_documents, missing_documents
+from policyqa.ingest.corpus import discover, doc_ids, expected_documents, missing_documents
 from policyqa.ingest.document import parse_file
 from policyqa.ingest.links import problem_links
 from policyqa.ingest.tokenizer import Tokenizer
@@ -96,6 +96,7 @@ def ingest(
             found = discover(paths or default_paths(settings))
             summary.errors += [(str(p), reason) for p, reason in found.skipped]
             parsed = []
+            ids = doc_ids(found.files)
             for n, path in enumerate(found.files):
                 if progress:
                     progress("parse", n, len(found.files))
@@ -107,6 +108,7 @@ def ingest(
                             settings.chunk_size,
                             settings.chunk_overlap,
                             settings.max_file_mb,
+                            ids[path],
                         )
                     )
                 except LoadError as exc:

@@ -12,6 +12,9 @@ from pathlib import Path
 from policyqa.ingest.tokenizer import Tokenizer
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
+_TERMINAL_CODE = re.compile(
+    r"\x1b(?:\[[0-9;?]*[ -/]*[@-~]|\][^\x07\x1b]*(?:\x07|\x1b\\)?|[@-Z\\-_])"
+)
 
 
 @cache
@@ -26,8 +29,8 @@ def to_simplified(text: str) -> str:
 
 
 def clean_question(text: str) -> str:
-    """Simplified Chinese, NFKC, no control characters or lone surrogates."""
-    text = _CONTROL.sub(" ", text)
+    """Simplified Chinese, NFKC, no terminal colour codes, control characters or lone surrogates."""
+    text = _CONTROL.sub(" ", _TERMINAL_CODE.sub("", text))
     text = unicodedata.normalize("NFKC", text)
     text = to_simplified(text)
     return re.sub(r"\s+", " ", text).strip()

@@ -3,6 +3,7 @@ manifest of documents the corpus is expected to hold."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 from dataclasses import dataclass, field
@@ -67,6 +68,22 @@ def doc_id_for(path: Path, meta: dict) -> str:
     if meta.get("id"):
         return str(meta["id"])
     return re.sub(r"\s+", "-", path.stem.strip())
+
+
+def doc_ids(files: list[Path]) -> dict[Path, str]:
+    """Each file's document id. Files that would share one (plan.txt in two
+    folders, plan.txt beside plan.pdf) keep it apart by a hash of their path;
+    the first in order keeps the plain id."""
+    out: dict[Path, str] = {}
+    taken: set[str] = set()
+    for path in files:
+        base = doc_id_for(path, sidecar(path))
+        doc_id = base
+        if doc_id in taken:
+            doc_id = f"{base}-{hashlib.sha256(str(path).encode()).hexdigest()[:8]}"
+        taken.add(doc_id)
+        out[path] = doc_id
+    return out
 
 
 def expected_documents(corpus_dir: Path) -> list[Expected]:

@@ -23,9 +23,15 @@ class Parsed:
 
 
 def parse_file(
-    path: Path, tokenizer: Tokenizer, size: int = 200, overlap: int = 1, max_mb: float = 20.0
+    path: Path,
+    tokenizer: Tokenizer,
+    size: int = 200,
+    overlap: int = 1,
+    max_mb: float = 20.0,
+    doc_id: str | None = None,
 ) -> Parsed:
-    """Load, clean, structure and chunk one file. Raises LoadError for bad files."""
+    """Load, clean, structure and chunk one file. Raises LoadError for bad files.
+    `doc_id` defaults to the sidecar's id or the file name."""
     raw = load(Path(path), max_mb=max_mb)
     meta = sidecar(Path(path))
     cleaned = clean(raw)
@@ -40,7 +46,7 @@ def parse_file(
     if raw.encoding:
         metadata.setdefault("encoding", raw.encoding)
     doc = Document(
-        doc_id=doc_id_for(Path(path), meta),
+        doc_id=doc_id or doc_id_for(Path(path), meta),
         path=str(path),
         title=title,
         text=cleaned.text,

@@ -40,6 +40,11 @@ def test_control_characters_and_lone_surrogates_are_removed(raw: str) -> None:
     assert cleaned == cleaned.strip() and "  " not in cleaned
 
 
+def test_terminal_colour_codes_leave_nothing_behind() -> None:
+    pasted = "\x1b[1;31m成渝\x1b[0m新能源汽车\x1b]0;title\x07配套率\x1b[K"
+    assert clean_question(pasted) == "成渝新能源汽车配套率"
+
+
 def test_whitespace_is_collapsed() -> None:
     assert clean_question("  成渝\t\n新能源   汽车 ") == "成渝 新能源 汽车"
 

@@ -211,6 +211,25 @@ def test_identical_files_are_indexed_once(settings, fake_embedder, tokenizer) ->
     assert summary.embedded == len(chunks)
 
 
+def test_same_file_name_in_two_folders_keeps_both_documents(
+    settings, fake_embedder, tokenizer
+) -> None:
+    add_plan(settings, "plan.txt")
+    (Path(settings.corpus) / "2024").mkdir()
+    other = SYNTHETIC_PLAN.replace("本地配套率偏低", "人才流失严重")
+    add_plan(settings, "2024/plan.txt", other)
+    ingest(settings, fake_embedder, tokenizer)
+    snap = Snapshot.load(settings)
+    plans = [d for d in snap.docs.values() if d.doc_id.startswith("plan")]
+    assert len(plans) == 2 and len({d.doc_id for d in plans}) == 2
+    assert {d.path for d in plans} == {
+        str(Path(settings.corpus) / "plan.txt"),
+        str(Path(settings.corpus) / "2024" / "plan.txt"),
+    }
+    for c in snap.chunks:  # every chunk reads back from its own document
+        assert snap.docs[c.doc_id].text[c.start : c.end] == c.text
+
+
 # --- expected documents ------------------------------------------------------------
 
 
