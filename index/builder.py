@@ -148,6 +148,7 @@ def ingest(
                 settings.chroma_url, settings.chroma_dir, settings.collection, generation, True
             )
             store.add(chunks, vectors)
+            store.close()
         with stage("keyword index"):
             docs = [doc_to_json(p.doc, problem_links(p.doc, tokenizer)) for p in parsed]
             write_generation(gen_dir(settings, generation), chunks, docs, tokenizer)
@@ -237,6 +238,7 @@ def _vectors(settings, live, chunks, embedder, summary, cache, progress) -> np.n
                 settings.chroma_url, settings.chroma_dir, settings.collection, live["generation"]
             )
             known = old.embeddings_for(chunks)
+            old.close()
         except PolicyQAError:
             known = {}  # live vectors unreadable: embed everything again
     todo = [c for c in chunks if c.chunk_id not in known]

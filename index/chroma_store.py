@@ -67,6 +67,10 @@ class ChromaStore:
     ) -> ChromaStore:
         return cls(client_for(url, root, generation), collection_name(prefix, generation), create)
 
+    def close(self) -> None:
+        """Release the client (a local one shares its database per folder, refcounted)."""
+        self.client.close()
+
     def add(self, chunks: list[Chunk], vectors: np.ndarray) -> None:
         for i in range(0, len(chunks), BATCH):
             part = chunks[i : i + BATCH]

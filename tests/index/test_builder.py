@@ -361,6 +361,23 @@ def test_cli_rebuild_flag(settings, fake_embedder, tokenizer, monkeypatch) -> No
 # --- old generations -----------------------------------------------------------------
 
 
+def test_long_running_retriever_releases_replaced_generations(
+    settings, fake_embedder, tokenizer
+) -> None:
+    from policyqa.index.retriever import HybridRetriever
+
+    ingest(settings, fake_embedder, tokenizer)
+    retriever = HybridRetriever(settings, fake_embedder, tokenizer)
+    first = retriever.snapshot
+    for n in range(2):
+        add_plan(settings, f"plan-{n}.txt", SYNTHETIC_PLAN.replace("示例", f"示例{n}"))
+        ingest(settings, fake_embedder, tokenizer)
+        assert retriever.search("本地配套率", k=3)  # answers from the new generation
+    assert retriever.snapshot.generation == first.generation + 2
+    assert first.chroma.client._closed  # two switches back: released
+    assert not retriever.snapshot.chroma.client._closed
+
+
 def test_only_live_and_previous_generations_are_kept(settings, fake_embedder, tokenizer) -> None:
     plan = add_plan(settings)
     for n in range(3):
