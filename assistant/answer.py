@@ -28,7 +28,7 @@ from .evidence import (
     Sentence,
     chunk_sentences,
     enumerated_items,
-    has_number,
+    has_quantity,
     is_item_head,
     table_rows,
 )
@@ -133,6 +133,9 @@ class Assistant:
         verdict = refusal.decide(query, intent, terms, ranked, scorer)
         if not verdict.answerable:
             return _refuse(base, verdict.reason, hits)
+        # lead with a sentence the rule accepted (the figure naming what is counted)
+        rest = [] if verdict.only else [s for s in ranked if s not in verdict.support]
+        ranked = list(verdict.support) + rest
         lines = [Line(s) for s in _best(ranked)]
         if intent.wants_number:
             lines += self._table_lines(ranked, lines)
@@ -210,7 +213,7 @@ class Assistant:
                     s.score += 0.1
                 elif intent.role and s.chunk.role in ("abstract", "introduction", "other"):
                     s.score -= 0.1  # summaries restate; prefer the section that says it
-                if intent.wants_number and has_number(s.text):
+                if intent.wants_number and has_quantity(s.text):
                     s.score += 0.15
                 out.append(s)
         out.sort(key=lambda s: (-s.score, s.rank, s.start))

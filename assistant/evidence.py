@@ -219,7 +219,11 @@ def has_quantity(text: str) -> bool:
     return has_number(_NOT_QUANTITY.sub("", text))
 
 
-_NOT_QUANTITY = re.compile(r"(?:19|20)\d{2}(?:年|—|-|～|~)|\d+[A-Za-z]")
+_NOT_QUANTITY = re.compile(
+    r"(?:19|20)\d{2}\s*(?:年|[—\-～~至到]\s*(?:(?:19|20)\d{2}\s*年?)?)"  # 2023 年, 2020—2023年
+    r"|\d{1,2}\s*[月日号]"  # 5月
+    r"|(?<![\d.])\d[Gg](?![A-Za-z0-9])"  # 5G
+)
 
 
 def has_number(text: str) -> bool:

@@ -44,6 +44,8 @@ class Verdict:
     reason: str
     coverage: float
     unknown: float
+    support: tuple[Sentence, ...] = ()  # sentences that passed, best first
+    only: bool = False  # the answer may quote nothing else (a missing plan's mention)
 
 
 def required_slots(question: str, number: bool) -> list[str]:
@@ -62,42 +64,44 @@ def decide(
 ) -> Verdict:
     if not terms:
         return Verdict(False, "问题中没有可检索的内容", 0.0, 0.0)
+    candidates = ranked[:10]
     missing = _missing_document(query.text, scorer)
     if missing:
-        # the title itself matches the paper's mention of the plan; what the
-        # question asks about the plan must be covered too
-        title_terms = [t for t in terms if t.text not in missing]
-        terms = title_terms or terms
+        # the title matches the paper's mention of the plan; what the question asks
+        # about the plan must be covered, by a sentence that names the plan
+        terms = [t for t in terms if t.text not in missing] or terms
+        core = _squash(_core(missing))
+        candidates = [s for s in candidates if core in _squash(_with_context(s))]
     unknown = scorer.unknown_share(terms)
-    if missing:
-        # only a sentence that names the plan can say anything about it
-        core = _squash(missing.replace("成渝地区双城经济圈", ""))
-        about = [s for s in ranked[:10] if core in _squash(_with_context(s))]
-        best = max((scorer.coverage(terms, _with_context(s)) for s in about), default=0.0)
-    else:
-        best = max((s.coverage for s in ranked[:10]), default=0.0)
+
+    def coverage(s: Sentence) -> float:  # terms changed for a missing plan: score again
+        return scorer.coverage(terms, _with_context(s)) if missing else s.coverage
+
+    best = max(map(coverage, candidates), default=0.0)
+
+    def no(reason: str) -> Verdict:
+        return Verdict(False, _why(missing) or reason, best, unknown)
+
     if unknown > MAX_UNKNOWN:
-        words = "、".join(t.text for t in terms if not t.known and t.nounish)
-        return Verdict(False, _why(missing) or f"资料中没有出现“{words}”", best, unknown)
+        return no(
+            f"资料中没有出现“{'、'.join(t.text for t in terms if not t.known and t.nounish)}”"
+        )
     floor = MIN_NUMBER_COVERAGE if intent.wants_number else MIN_COVERAGE
-    if best < floor:
-        return Verdict(False, _why(missing) or "检索到的段落没有覆盖问题的要点", best, unknown)
-    slots = required_slots(query.text, intent.wants_number)
-    support = [s for s in ranked[:10] if s.coverage >= floor]
+    support = [s for s in candidates if coverage(s) >= floor]
+    if not support:
+        return no("检索到的段落没有覆盖问题的要点")
     if intent.wants_number:
         # one sentence must hold a figure and name what is counted, where and when
         anchors = _anchors(terms)
-        support = [s for s in support if has_quantity(s.text)]
-        if anchors and not any(_names_all(s, anchors) for s in support):
-            what = "、".join(a.text for a in anchors)
-            return Verdict(
-                False, _why(missing) or f"资料中没有同时关于“{what}”的数字", best, unknown
-            )
-        support = [s for s in support if _names_all(s, anchors)]
-    if slots and not any(all(slot in _with_context(s) for slot in slots) for s in support):
-        reason = _why(missing) or f"资料中没有关于“{'、'.join(slots)}”的对应内容"
-        return Verdict(False, reason, best, unknown)
-    return Verdict(True, "", best, unknown)
+        support = [s for s in support if has_quantity(s.text) and _names_all(s, anchors)]
+        if not support:
+            what = "、".join(a.text for a in anchors) or _subject(terms)
+            return no(f"资料中没有关于“{what}”的数字")
+    slots = required_slots(query.text, intent.wants_number)
+    support = [s for s in support if all(slot in _with_context(s) for slot in slots)]
+    if not support:
+        return no(f"资料中没有关于“{'、'.join(slots)}”的对应内容")
+    return Verdict(True, "", best, unknown, tuple(support), only=bool(missing))
 
 
 def _anchors(terms: list[Term]) -> list[Term]:
@@ -127,11 +131,19 @@ def _with_context(s: Sentence) -> str:
     return f"{s.chunk.context}\n{s.text}" if s.chunk.kind == "table" else s.text
 
 
+def _core(title: str) -> str:
+    """A plan's title without the region every plan starts with."""
+    return title.replace("成渝地区双城经济圈", "")
+
+
+def _subject(terms: list[Term]) -> str:
+    return "、".join(t.text for t in sorted(terms, key=lambda t: -t.idf)[:2])
+
+
 def _missing_document(question: str, scorer: Scorer) -> str:
     """The title of an expected-but-missing document the question names, if any."""
     for title in scorer.snap.manifest.get("missing", []):
-        core = title.replace("成渝地区双城经济圈", "")
-        if title in question or (core and core in question):
+        if title in question or (_core(title) and _core(title) in question):
             return title
     return ""
 

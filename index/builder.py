@@ -143,12 +143,13 @@ def ingest(
         generation = (current["generation"] + 1) if current else _next_free(settings)
         with stage("embed"):
             vectors = _vectors(settings, live, chunks, embedder, summary, embed_cache, progress)
-        with stage("chroma"):
-            store = ChromaStore.open(
+        with (
+            stage("chroma"),
+            ChromaStore.open(
                 settings.chroma_url, settings.chroma_dir, settings.collection, generation, True
-            )
+            ) as store,
+        ):
             store.add(chunks, vectors)
-            store.close()
         with stage("keyword index"):
             docs = [doc_to_json(p.doc, problem_links(p.doc, tokenizer)) for p in parsed]
             write_generation(gen_dir(settings, generation), chunks, docs, tokenizer)
@@ -234,11 +235,10 @@ def _vectors(settings, live, chunks, embedder, summary, cache, progress) -> np.n
     known: dict[str, np.ndarray] = {}
     if live:
         try:
-            old = ChromaStore.open(
+            with ChromaStore.open(
                 settings.chroma_url, settings.chroma_dir, settings.collection, live["generation"]
-            )
-            known = old.embeddings_for(chunks)
-            old.close()
+            ) as old:
+                known = old.embeddings_for(chunks)
         except PolicyQAError:
             known = {}  # live vectors unreadable: embed everything again
     todo = [c for c in chunks if c.chunk_id not in known]

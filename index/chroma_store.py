@@ -9,6 +9,7 @@ cannot damage the live index. We always pass our own embeddings, query with
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import urlparse
@@ -34,6 +35,13 @@ def collection_name(prefix: str, generation: int) -> str:
     if not name.isascii():
         raise PolicyQAError(f"collection name {name!r} must be ASCII: change POLICYQA_COLLECTION")
     return name
+
+
+# chromadb shares one database per local folder between clients, builds that state
+# without a lock (two threads opening one generation got half-started clients) and
+# stops it when the last client closes: opening and closing are serialised, re-entrant
+# because a garbage-collected snapshot may close its client while this thread opens one
+_CLIENTS = threading.RLock()
 
 
 class ChromaStore:
@@ -65,11 +73,19 @@ class ChromaStore:
     def open(
         cls, url: str, root: Path, prefix: str, generation: int, create: bool = False
     ) -> ChromaStore:
-        return cls(client_for(url, root, generation), collection_name(prefix, generation), create)
+        with _CLIENTS:
+            client = client_for(url, root, generation)
+            return cls(client, collection_name(prefix, generation), create)
 
     def close(self) -> None:
-        """Release the client (a local one shares its database per folder, refcounted)."""
-        self.client.close()
+        with _CLIENTS:
+            self.client.close()
+
+    def __enter__(self) -> ChromaStore:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
     def add(self, chunks: list[Chunk], vectors: np.ndarray) -> None:
         for i in range(0, len(chunks), BATCH):

@@ -117,7 +117,6 @@ class HybridRetriever:
         self.weights = weights or {"bm25": 1.0, "bigram": 1.0, "dense": 0.25}
         self.reranker = reranker
         self._snapshot: Snapshot | None = None
-        self._retired: Snapshot | None = None  # the generation replaced last
         self._stamp: float | None = None
         self._lock = threading.Lock()
         self._query_vectors: dict[str, np.ndarray] = {}
@@ -149,12 +148,7 @@ class HybridRetriever:
         stamp = os.stat(path).st_mtime_ns if path.exists() else None
         with self._lock:
             if self._snapshot is None or stamp != self._stamp:
-                fresh = Snapshot.load(self.settings, self.embedder.name)
-                # a query may still be reading the generation just replaced;
-                # the one before it has had a whole generation's time to finish
-                if self._retired is not None:
-                    self._retired.chroma.close()
-                self._retired, self._snapshot = self._snapshot, fresh
+                self._snapshot = Snapshot.load(self.settings, self.embedder.name)
                 self._stamp = stamp
             return self._snapshot
 

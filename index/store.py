@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import threading
+import weakref
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -28,9 +28,6 @@ from .chroma_store import ChromaStore
 from .lexical import LexicalIndex
 
 MANIFEST = "manifest.json"
-# chromadb builds its per-path client state without a lock: two retrievers loading a new
-# generation in two threads at once got half-started clients (KeyError, AttributeError)
-_OPEN_LOCK = threading.Lock()
 
 
 def gen_dir(settings: Settings, generation: int) -> Path:
@@ -122,10 +119,10 @@ def rebuild_keyword_index(settings: Settings, tokenizer: Tokenizer) -> int:
             )
         generation = manifest["generation"]
         folder = gen_dir(settings, generation)
-        store = ChromaStore.open(
+        with ChromaStore.open(
             settings.chroma_url, settings.chroma_dir, settings.collection, generation
-        )
-        chunks = [chunk for chunk, _ in store.iter_all()]
+        ) as store:
+            chunks = [chunk for chunk, _ in store.iter_all()]
         if len(chunks) != manifest["chunk_count"]:
             raise PolicyQAError(
                 f"Chroma holds {len(chunks)} chunks of generation {generation}, the manifest "
@@ -145,6 +142,9 @@ def rebuild_keyword_index(settings: Settings, tokenizer: Tokenizer) -> int:
         texts = [c.retrieval_text() for c in chunks]
         _replace_dir(LexicalIndex.build([tokenizer.terms(t) for t in texts]), folder / "bm25")
         _replace_dir(LexicalIndex.build([bigrams(t) for t in texts]), folder / "bigram")
+        write_json_atomic(
+            settings.index_dir / MANIFEST, {**manifest, "vocabulary": tokenizer.vocabulary_key}
+        )
     return len(chunks)
 
 
@@ -202,10 +202,9 @@ class Snapshot:
         raw_docs = json.loads((folder / "docs.json").read_text(encoding="utf-8"))
         docs = {d["doc_id"]: doc_from_json(d) for d in raw_docs}
         links = {d["doc_id"]: d.get("links", {}) for d in raw_docs}
-        with _OPEN_LOCK:
-            chroma = ChromaStore.open(
-                settings.chroma_url, settings.chroma_dir, settings.collection, generation
-            )
+        chroma = ChromaStore.open(
+            settings.chroma_url, settings.chroma_dir, settings.collection, generation
+        )
         snap = cls(
             manifest,
             chunks,
@@ -216,6 +215,8 @@ class Snapshot:
             chroma,
         )
         snap._index_arrays()
+        # the client is released once no query holds this generation any more
+        weakref.finalize(snap, chroma.close)
         return snap
 
     def _index_arrays(self) -> None:

@@ -24,6 +24,9 @@ SHIPPED = Thesaurus.load(ROOT / "index" / "thesaurus.txt")
         ("成渝地区是中国第四大电子信息产业聚集地", True),
         ("2024年以来,加快培育5G产业、AI电脑等新增长点", False),
         ("汽车产量在2020—2023年呈现逐年增长态势,如图1所示", False),
+        ("2023 年,在2021年5月和11月先后审议通过", False),
+        ("装机容量达到1000MW", True),
+        ("2023 年,成渝地区的有效发明专利授权量为 4.69 万件", True),
     ],
 )
 def test_a_figure_is_not_a_year_or_a_name(text: str, expected: bool) -> None:

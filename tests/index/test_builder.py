@@ -3,6 +3,7 @@ removed, the writer lock, model checks and the readable keyword folders."""
 
 from __future__ import annotations
 
+import gc
 import json
 import subprocess
 import sys
@@ -368,14 +369,21 @@ def test_long_running_retriever_releases_replaced_generations(
 
     ingest(settings, fake_embedder, tokenizer)
     retriever = HybridRetriever(settings, fake_embedder, tokenizer)
-    first = retriever.snapshot
+    held = retriever.snapshot  # a query still reading the first generation
+    released = []
     for n in range(2):
-        add_plan(settings, f"plan-{n}.txt", SYNTHETIC_PLAN.replace("示例", f"示例{n}"))
+        released.append(retriever.snapshot.chroma.client)
+        add_plan(settings, f"plan-{n}.txt", SYNTHETIC_PLAN + f"\n第{n}版")
         ingest(settings, fake_embedder, tokenizer)
         assert retriever.search("本地配套率", k=3)  # answers from the new generation
-    assert retriever.snapshot.generation == first.generation + 2
-    assert first.chroma.client._closed  # two switches back: released
-    assert not retriever.snapshot.chroma.client._closed
+    gc.collect()
+    assert retriever.snapshot.generation == held.generation + 2
+    assert held.chroma.collection.count() > 0  # still usable while held
+    assert released[1]._closed  # the second generation: replaced and no longer held
+    del held
+    gc.collect()
+    assert released[0]._closed
+    assert retriever.search("本地配套率", k=3)
 
 
 def test_only_live_and_previous_generations_are_kept(settings, fake_embedder, tokenizer) -> None:
