@@ -13,7 +13,7 @@ from policyqa.documents import Chunk
 from policyqa.index.query import Query, Thesaurus
 from policyqa.index.store import Snapshot
 from policyqa.ingest.chunker import sentences
-from policyqa.ingest.tokenizer import Tokenizer, normalize
+from policyqa.ingest.tokenizer import Tokenizer, normalize, word_list
 
 # Words that say what kind of answer is wanted, not what it is about.
 QUESTION_WORDS = frozenset(
@@ -28,11 +28,7 @@ QUESTION_WORDS = frozenset(
     ).split()
 )
 # Spoken fillers (这边, 好多, 咋个): they say how a question is asked, not what about.
-FILLERS = frozenset(
-    w.strip()
-    for w in (Path(__file__).parent / "fillers.txt").read_text(encoding="utf-8").splitlines()
-    if w.strip() and not w.startswith("#")
-)
+FILLERS = frozenset(word_list(Path(__file__).parent / "fillers.txt"))
 SKIP = QUESTION_WORDS | FILLERS
 _ENUM = re.compile(
     r"(?:[一二三四五六七八九十]是|[（(][1-9一二三四五六七八九十][）)]|首先|其次|再次|最后|第[一二三四五六七八九十])"
@@ -68,7 +64,7 @@ class Sentence:
     score: float = 0.0
     coverage: float = 0.0
     frame: str = ""  # section title and item head
-    before: str = ""  # the text just before it in its paragraph
+    before: str = ""  # up to 80 characters before it, within its paragraph
 
     @property
     def context(self) -> str:
@@ -98,7 +94,7 @@ class Scorer:
             known = indexed or any(_squash(a) in self._vocab_text for a in alts)
             nounish = self._nounish(word, flags.get(word, "x"))
             if not known and not nounish and not any(c.isdigit() for c in t):
-                continue  # wording (这边, 愿意, 明显): no sentence could contain it
+                continue  # wording the corpus never uses (愿意, 明显) cannot be covered
             alts = [_squash(a) for a in alts]
             term = Term(t, self.idf(t), tuple(dict.fromkeys(alts)), known, nounish, indexed)
             term.whole = t in flags
@@ -121,10 +117,8 @@ class Scorer:
         come from the domain dictionary and the thesaurus."""
         return (
             flag.startswith(NOUNISH)
-            or flag == "m"
-            and word.startswith("第")
-            or flag == "x"
-            and self.tokenizer.in_dictionary(word)
+            or (flag == "m" and word.startswith("第"))
+            or (flag == "x" and self.tokenizer.in_dictionary(word))
         )
 
     @property

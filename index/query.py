@@ -11,9 +11,12 @@ from pathlib import Path
 
 from policyqa.ingest.tokenizer import Tokenizer
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
+# terminal escape sequences pasted with a question: CSI (colours), OSC (titles),
+# DCS/PM/APC strings, charset selection (ESC ( B) and two-byte codes (ESC 7)
 _TERMINAL_CODE = re.compile(
-    r"\x1b(?:\[[0-9;?]*[ -/]*[@-~]|\][^\x07\x1b]*(?:\x07|\x1b\\)?|[@-Z\\-_])"
+    r"\x1b(?:\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(?:\x07|\x1b\\|$)|[PX^_][^\x1b]*(?:\x1b\\|$)"
+    r"|[ -/]+[0-~]|[0-~])|\x9b[0-?]*[ -/]*[@-~]"
 )
 
 

@@ -9,6 +9,7 @@ Chroma, fused by reciprocal rank (RRF) or by weighted normalised scores.
 
 from __future__ import annotations
 
+import logging
 import os
 import threading
 from dataclasses import dataclass, field
@@ -17,13 +18,15 @@ from typing import Protocol
 import numpy as np
 
 from policyqa.documents import Chunk
-from policyqa.ingest.tokenizer import Tokenizer, bigrams
+from policyqa.ingest.tokenizer import STOPWORDS, USER_DICT, Tokenizer, bigrams, vocabulary_key
 from policyqa.settings import Settings
 
 from .chroma_store import ChromaStore
 from .embedder import Embedder, SentenceTransformerEmbedder
 from .query import Query, Thesaurus, parse_query
 from .store import MANIFEST, Snapshot
+
+log = logging.getLogger("policyqa")
 
 
 def tokenizer_for(settings: Settings) -> Tokenizer:
@@ -32,6 +35,13 @@ def tokenizer_for(settings: Settings) -> Tokenizer:
         settings.user_dict,
         cache_dir=settings.cache_dir,
         extra_words=Thesaurus.load(settings.thesaurus).words(),
+    )
+
+
+def current_vocabulary(settings: Settings) -> str:
+    """The vocabulary key a tokenizer built now would have (see Tokenizer.vocabulary_key)."""
+    return vocabulary_key(
+        settings.user_dict or USER_DICT, Thesaurus.load(settings.thesaurus).words(), STOPWORDS
     )
 
 
@@ -150,6 +160,11 @@ class HybridRetriever:
             if self._snapshot is None or stamp != self._stamp:
                 self._snapshot = Snapshot.load(self.settings, self.embedder.name)
                 self._stamp = stamp
+                if self._snapshot.manifest.get("vocabulary") != self.tokenizer.vocabulary_key:
+                    log.warning(
+                        "the index was segmented with another dictionary or thesaurus than "
+                        "this process loaded: restart it to match queries to the index"
+                    )
             return self._snapshot
 
     def parse(self, question: str) -> Query:

@@ -72,15 +72,16 @@ def doc_id_for(path: Path, meta: dict) -> str:
 
 def doc_ids(files: list[Path]) -> dict[Path, str]:
     """Each file's document id. Files that would share one (plan.txt in two
-    folders, plan.txt beside plan.pdf) keep it apart by a hash of their path;
-    the first in order keeps the plain id."""
+    folders, plan.txt beside plan.pdf) are kept apart: the one nearest the top
+    keeps the plain id, the others add a hash of their folder and name, which
+    stays the same when the whole corpus moves."""
     out: dict[Path, str] = {}
     taken: set[str] = set()
-    for path in files:
-        base = doc_id_for(path, sidecar(path))
-        doc_id = base
+    for path in sorted(files, key=lambda p: (len(p.parts), str(p))):
+        doc_id = doc_id_for(path, sidecar(path))
         if doc_id in taken:
-            doc_id = f"{base}-{hashlib.sha256(str(path).encode()).hexdigest()[:8]}"
+            where = f"{path.parent.name}/{path.name}"
+            doc_id = f"{doc_id}-{hashlib.sha256(where.encode()).hexdigest()[:8]}"
         taken.add(doc_id)
         out[path] = doc_id
     return out

@@ -5,6 +5,7 @@ chunker and to the keyword indexes. jieba's module-level globals are never used.
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
 import re
 import sys
@@ -17,6 +18,8 @@ import jieba
 logging.getLogger("jieba").setLevel(logging.WARNING)
 
 _HERE = Path(__file__).resolve().parent
+USER_DICT = _HERE / "userdict.txt"
+STOPWORDS = _HERE / "stopwords.txt"
 _NUMBER_SPACE = re.compile(r"(?<=\d)[ \u2009\u202f\u00a0](?=\d{3}\b)")
 _WORD = re.compile(r"[\w.%]+", re.UNICODE)
 _PUNCT_ONLY = re.compile(r"^[\W_]+$", re.UNICODE)
@@ -27,6 +30,25 @@ def normalize(text: str) -> str:
     thousands separators inside numbers removed ("1 707.6" -> "1707.6")."""
     text = unicodedata.normalize("NFKC", text).lower()
     return _NUMBER_SPACE.sub("", text)
+
+
+def word_list(path: Path) -> list[str]:
+    """One word per line; blank lines and lines starting with "#" are skipped."""
+    lines = Path(path).read_text(encoding="utf-8").splitlines()
+    return [w.strip() for w in lines if w.strip() and not w.lstrip().startswith("#")]
+
+
+def vocabulary_key(
+    user_dict: Path, extra_words: tuple[str, ...] | list[str], stopwords: Path
+) -> str:
+    """What segmentation and keyword terms depend on: an index built under another key is stale."""
+    parts = [
+        jieba.__version__,
+        Path(user_dict).read_text(encoding="utf-8"),
+        list(extra_words),
+        word_list(stopwords),
+    ]
+    return hashlib.sha256(json.dumps(parts, ensure_ascii=False).encode()).hexdigest()[:16]
 
 
 class Tokenizer:
@@ -51,16 +73,13 @@ class Tokenizer:
             Path(cache_dir).mkdir(parents=True, exist_ok=True)
             self._jieba.tmp_dir = str(cache_dir)
         self._jieba.initialize()
-        user_dict = Path(user_dict or _HERE / "userdict.txt")
+        user_dict = Path(user_dict or USER_DICT)
+        stopwords = Path(stopwords or STOPWORDS)
         self._jieba.load_userdict(str(user_dict))
         for word in extra_words:
             self._jieba.add_word(word)
-        words = Path(stopwords or _HERE / "stopwords.txt").read_text(encoding="utf-8")
-        self.stopwords = frozenset(w.strip() for w in words.splitlines() if w.strip())
-        # what segmentation depends on: an index built under another key is stale
-        self.vocabulary_key = hashlib.sha256(
-            "\n".join([user_dict.read_text(encoding="utf-8"), *extra_words, words]).encode()
-        ).hexdigest()[:16]
+        self.stopwords = frozenset(word_list(stopwords))
+        self.vocabulary_key = vocabulary_key(user_dict, extra_words, stopwords)
         self._pos = None
 
     def in_dictionary(self, word: str) -> bool:

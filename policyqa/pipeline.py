@@ -8,7 +8,7 @@ from functools import cache
 
 from policyqa.index.builder import IngestSummary, ingest
 from policyqa.index.embedder import SentenceTransformerEmbedder
-from policyqa.index.retriever import Filters, Hit, HybridRetriever
+from policyqa.index.retriever import Filters, Hit, HybridRetriever, current_vocabulary
 from policyqa.index.retriever import tokenizer_for as index_tokenizer
 from policyqa.index.store import read_manifest
 from policyqa.ingest.corpus import expected_documents, missing_documents
@@ -138,9 +138,7 @@ def index_status(settings: Settings) -> dict:
         ):
             info[key] = manifest.get(key)
         # the keyword index was segmented with the dictionary and thesaurus of its build
-        info["vocabulary_changed"] = (
-            manifest.get("vocabulary") != tokenizer_for(settings).vocabulary_key
-        )
+        info["vocabulary_changed"] = manifest.get("vocabulary") != current_vocabulary(settings)
     return info
 
 

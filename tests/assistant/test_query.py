@@ -40,9 +40,22 @@ def test_control_characters_and_lone_surrogates_are_removed(raw: str) -> None:
     assert cleaned == cleaned.strip() and "  " not in cleaned
 
 
-def test_terminal_colour_codes_leave_nothing_behind() -> None:
-    pasted = "\x1b[1;31m成渝\x1b[0m新能源汽车\x1b]0;title\x07配套率\x1b[K"
+@pytest.mark.parametrize(
+    "pasted",
+    [
+        "\x1b[1;31m成渝\x1b[0m新能源汽车\x1b]0;title\x07配套率\x1b[K",
+        "\x1b[38:2:255:0:0m成渝新能源汽车\x1b(B\x1b[m配套率",
+        "\x1b7成渝新能源汽车配套率\x1b8",
+        "成渝新能源汽车\x9b31m配套率\x1bP1$r0m\x1b\\",
+    ],
+    ids=["sgr-osc", "truecolour-charset", "save-restore", "c1-dcs"],
+)
+def test_terminal_codes_leave_nothing_behind(pasted: str) -> None:
     assert clean_question(pasted) == "成渝新能源汽车配套率"
+
+
+def test_unterminated_title_code_keeps_the_question_before_it() -> None:
+    assert clean_question("成渝新能源汽车配套率\x1b]0;title") == "成渝新能源汽车配套率"
 
 
 def test_whitespace_is_collapsed() -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import gc
 import json
+import os
 import subprocess
 import sys
 import time
@@ -100,6 +101,7 @@ def test_thesaurus_edit_rebuilds_the_keyword_index_without_embedding(
     settings, fake_embedder, tokenizer, tmp_path
 ) -> None:
     from policyqa.index.retriever import tokenizer_for
+    from policyqa.pipeline import index_status
 
     first = ingest(settings, fake_embedder, tokenizer)
     texts = fake_embedder.texts
@@ -108,12 +110,15 @@ def test_thesaurus_edit_rebuilds_the_keyword_index_without_embedding(
         Path(settings.thesaurus).read_text(encoding="utf-8") + "\n大厂 龙头企业\n", "utf-8"
     )
     edited = replace(settings, thesaurus=thesaurus)
+    assert index_status(settings)["vocabulary_changed"] is False
+    assert index_status(edited)["vocabulary_changed"] is True  # status says: ingest again
     retokenized = tokenizer_for(edited)
     assert retokenized.vocabulary_key != tokenizer.vocabulary_key
     second = ingest(edited, fake_embedder, retokenized)
     assert second.generation == first.generation + 1  # segmentation may differ: re-indexed
     assert fake_embedder.texts == texts  # vectors reused
     assert read_manifest(edited)["vocabulary"] == retokenized.vocabulary_key
+    assert index_status(edited)["vocabulary_changed"] is False
 
 
 def test_vectors_are_copied_not_recomputed(settings, tokenizer) -> None:
@@ -229,6 +234,15 @@ def test_same_file_name_in_two_folders_keeps_both_documents(
     }
     for c in snap.chunks:  # every chunk reads back from its own document
         assert snap.docs[c.doc_id].text[c.start : c.end] == c.text
+    top = next(d.doc_id for d in plans if d.path.endswith(f"corpus{os.sep}plan.txt"))
+    assert top == "plan"  # the file nearest the top keeps the plain id
+    (Path(settings.corpus) / "a").mkdir()
+    add_plan(settings, "a/plan.txt", SYNTHETIC_PLAN + "\n附：a 版")
+    ingest(settings, fake_embedder, tokenizer)
+    again = {d.path: d.doc_id for d in Snapshot.load(settings).docs.values()}
+    assert {p: i for p, i in again.items() if p in {d.path for d in plans}} == {
+        d.path: d.doc_id for d in plans
+    }  # ids already given do not move when another plan.txt arrives
 
 
 # --- expected documents ------------------------------------------------------------
