@@ -94,6 +94,8 @@ def decide(
     if intent.wants_number:
         # one sentence must hold a figure and name what is counted, where and when
         anchors = _anchors(terms)
+        if all(any(h in t.text for h in HOME) for t in terms):
+            return no("问题没有说明要问哪一项数字")  # 成渝地区一共有多少？
         support = [s for s in support if has_quantity(s.text) and _names_all(s, anchors)]
         if not support:
             what = "、".join(a.text for a in anchors) or _subject(terms)

@@ -150,6 +150,8 @@ NOT_THIS_FIGURE = [
     "成渝地区集成电路产业2023年的产值是多少？",
     # the paper only names the plan
     "《成渝地区双城经济圈共建世界级装备制造产业集群实施方案》由哪个部门牵头负责实施？",
+    # names no figure to look for
+    "成渝地区一共有多少？",
 ]
 
 
