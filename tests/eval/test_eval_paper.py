@@ -16,8 +16,8 @@ GOLD = ROOT / "eval" / "gold.jsonl"
 
 # Floors: the shipped pipeline's overall figures on eval/gold.jsonl (measured
 # 2026-11-26: hit@5 0.982, recall@5 0.978, MRR@10 0.897, nDCG@10 0.922, facts 0.940,
-# cite P 0.828, cite valid 1.000, cite R 0.950, abst P 0.842, abst R 1.000,
-# false refusals 0.028), minus 0.03 for retrieval and 0.05 for answers, and never
+# cite P 0.836, cite valid 1.000, cite R 0.950, abst P 0.800, abst R 1.000,
+# false refusals 0.037), minus 0.03 for retrieval and 0.05 for answers, and never
 # below the figures the assistant must reach (hit@5 0.95, facts 0.90, abst R 0.90,
 # false refusals 0.05, every quote verbatim). Falling below one is a regression.
 FLOORS = {
@@ -29,16 +29,16 @@ FLOORS = {
     "citation_precision": 0.77,
     "citation_validity": 1.0,
     "citation_recall": 0.90,
-    "abstention_precision": 0.79,
+    "abstention_precision": 0.75,
     "abstention_recall": 0.95,
 }
 CEILINGS = {"false_refusal_rate": 0.05}
 
 # eval/dev.jsonl: 45 questions in everyday spoken wording and 15 unanswerable ones,
 # written apart from the gold set and used to tune the refusal rule (measured
-# 2026-11-26: hit@5 0.978, abst R 0.933, false refusals 0.289).
+# 2026-11-26: hit@5 0.978, abst R 1.000, false refusals 0.289).
 DEV = ROOT / "eval" / "dev.jsonl"
-DEV_FLOORS = {"hit_at_k": 0.93, "abstention_recall": 0.86}
+DEV_FLOORS = {"hit_at_k": 0.93, "abstention_recall": 0.93}
 DEV_CEILINGS = {"false_refusal_rate": 0.34}
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
