@@ -19,6 +19,7 @@ from .structure import Table, industries_of
 _SENTENCE_END = re.compile(r"[。！？；;!?]+[”’」』）)]*|\n|(?<=[^\d\s])\.(?=\s)")
 _NUM = set("0123456789.,%\u2009\u202f\u00a0 ")  # NBSP too: the tokenizer reads it as a separator
 _SIGNS = set("-+\u2212\uff0d\uff0b")
+_UNITS = set("年月日号万亿千百个家台套件元辆人名位项倍岁次")
 CUT_WINDOW = 500  # characters handed to the tokenizer at once when splitting a long sentence
 
 Cut = Callable[[str], list[str]]
@@ -52,6 +53,8 @@ def _safe(text: str, pos: int) -> bool:
     left, right = text[pos - 1], text[pos]
     if left in _SIGNS and right.isdigit():
         return False  # "-12.5", "+3.0": a sign stays with its number
+    if left.isdigit() and right in _UNITS:
+        return False  # "2025年", "35个": a unit stays with its number
     if _numeric(left) and _numeric(right):
         return not (_digit_near(text, pos - 1, -1) and _digit_near(text, pos, 1))
     return True

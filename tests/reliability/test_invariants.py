@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections import Counter
 from pathlib import Path
 
-from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
 
 from policyqa.assistant.answer import Assistant
@@ -137,6 +137,11 @@ def test_documents_of_headings_only(tokenizer, text: str, size: int) -> None:
     numbers=st.lists(NUMBERS, min_size=1, max_size=40),
     glue=st.lists(st.text(HAN, min_size=1, max_size=3), min_size=40, max_size=40),
     size=st.integers(12, 60),
+)
+@example(  # a cut once fell between 2025 and 年
+    numbers=["为30%亿元", "为1\u2009000.0亿元", "为1.68亿元", "为2025年亿元"],
+    glue=["一"] * 40,
+    size=12,
 )
 def test_numbers_with_thin_spaces_are_never_cut(tokenizer, numbers, glue, size) -> None:
     text = "".join(g + n for g, n in zip(glue, numbers, strict=False)) + "。"
