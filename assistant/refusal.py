@@ -94,7 +94,7 @@ def decide(
     if intent.wants_number:
         # one sentence must hold a figure and name what is counted, where and when
         anchors = _anchors(terms)
-        if all(any(h in t.text for h in HOME) for t in terms):
+        if all(_is_home(t) for t in terms):
             return no("问题没有说明要问哪一项数字")  # 成渝地区一共有多少？
         support = [s for s in support if has_quantity(s.text) and _names_all(s, anchors)]
         if not support:
@@ -113,13 +113,14 @@ def _anchors(terms: list[Term]) -> list[Term]:
     nouns = [
         t
         for t in terms
-        if t.whole
-        and t.nounish
-        and t.indexed
-        and t.idf >= MIN_ANCHOR_IDF
-        and not any(h in t.text for h in HOME)
+        if t.whole and t.nounish and t.indexed and t.idf >= MIN_ANCHOR_IDF and not _is_home(t)
     ]
     return sorted(nouns, key=lambda t: -t.idf)[:2]
+
+
+def _is_home(t: Term) -> bool:
+    """The corpus's own subject (成渝, 川渝地区, 两地): implicit in every passage."""
+    return any(h in t.text for h in HOME)
 
 
 def _names_all(s: Sentence, anchors: list[Term]) -> bool:

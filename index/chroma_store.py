@@ -73,13 +73,10 @@ class ChromaStore:
     def open(
         cls, url: str, root: Path, prefix: str, generation: int, create: bool = False
     ) -> ChromaStore:
-        with _CLIENTS:
-            client = client_for(url, root, generation)
-            return cls(client, collection_name(prefix, generation), create)
+        return cls(client_for(url, root, generation), collection_name(prefix, generation), create)
 
     def close(self) -> None:
-        with _CLIENTS:
-            self.client.close()
+        _close(self.client)
 
     def __enter__(self) -> ChromaStore:
         return self
@@ -169,6 +166,11 @@ def flat_metadata(chunk: Chunk) -> dict:
 
 
 def client_for(url: str, root: Path, generation: int):
+    with _CLIENTS:
+        return _client(url, root, generation)
+
+
+def _client(url: str, root: Path, generation: int):
     import chromadb
 
     if url:
@@ -198,18 +200,29 @@ def drop_generation(url: str, root: Path, prefix: str, generation: int) -> None:
 
     if url:
         client = client_for(url, root, generation)
-        name = collection_name(prefix, generation)
-        if name in {c.name for c in client.list_collections()}:
-            client.delete_collection(name)
+        try:
+            name = collection_name(prefix, generation)
+            if name in {c.name for c in client.list_collections()}:
+                client.delete_collection(name)
+        finally:
+            _close(client)
         return
     shutil.rmtree(Path(root) / f"g{generation:06d}", ignore_errors=True)
 
 
 def server_generations(url: str, prefix: str) -> list[int]:
     client = client_for(url, Path("."), 0)
-    gens = []
-    for col in client.list_collections():
-        name = col.name
-        if name.startswith(f"{prefix}-g") and name[len(prefix) + 2 :].isdigit():
-            gens.append(int(name[len(prefix) + 2 :]))
-    return gens
+    try:
+        names = [col.name for col in client.list_collections()]
+    finally:
+        _close(client)
+    return [
+        int(name[len(prefix) + 2 :])
+        for name in names
+        if name.startswith(f"{prefix}-g") and name[len(prefix) + 2 :].isdigit()
+    ]
+
+
+def _close(client) -> None:
+    with _CLIENTS:
+        client.close()

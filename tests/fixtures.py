@@ -11,6 +11,11 @@ from pathlib import Path
 from docx import Document
 from fpdf import FPDF
 
+from policyqa import documents
+from policyqa.ingest.chunker import chunk_document
+from policyqa.ingest.clean import clean
+from policyqa.ingest.structure import parse_sections, parse_tables
+
 CJK_FONT = Path("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc")
 SYNTHETIC_LABEL = "【合成测试文档，非真实政策文本】"
 
@@ -168,3 +173,20 @@ def make_html(path: Path, body_html: str, encoding: str = "utf-8") -> Path:
     path = Path(path)
     path.write_bytes(page.encode(encoding))
     return path
+
+
+def build(text: str, cut, size: int = 200, overlap: int = 1, fmt: str = "txt"):
+    """RawDocument -> clean -> structure -> Document -> chunks, as parse_file does,
+    for text that never touches the disk. Returns (cleaned, document, chunks)."""
+    cleaned = clean(documents.RawDocument("synthetic.txt", text, fmt))
+    doc = documents.Document(
+        doc_id="synthetic",
+        path="synthetic.txt",
+        title="synthetic",
+        text=cleaned.text,
+        original=text,
+        content_hash=documents.sha256(text),
+        sections=parse_sections(cleaned),
+    )
+    tables = parse_tables(cleaned)
+    return cleaned, doc, chunk_document(doc, tables, cut, size=size, overlap=overlap)

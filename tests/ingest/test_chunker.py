@@ -16,35 +16,19 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from policyqa.documents import Document, RawDocument, chunk_id, sha256
+from policyqa.documents import Document, RawDocument, chunk_id
 from policyqa.ingest.chunker import chunk_document, max_chars, sentences, split_long
 from policyqa.ingest.clean import CleanText, clean
 from policyqa.ingest.document import parse_file
 from policyqa.ingest.loaders import load
-from policyqa.ingest.structure import parse_sections, parse_tables
+from policyqa.ingest.structure import parse_tables
 from policyqa.ingest.tokenizer import Tokenizer
 from policyqa.settings import ROOT
 from tests.conftest import PAPER
-from tests.fixtures import SYNTHETIC_LABEL, SYNTHETIC_PLAN
+from tests.fixtures import SYNTHETIC_LABEL, SYNTHETIC_PLAN, build
 
 # "1 707.6", "10 166.8", "1.68", "3.0": a cut must never fall inside one of these
 NUMBER = re.compile(r"\d{1,3}(?:[ \u2009\u202f]\d{3})+(?:\.\d+)?|\d+\.\d+")
-
-
-def build(text: str, cut, size: int = 200, overlap: int = 1, fmt: str = "txt"):
-    """RawDocument -> clean -> structure -> Document -> chunks, as parse_file does."""
-    cleaned = clean(RawDocument("synthetic.txt", text, fmt))
-    doc = Document(
-        doc_id="synthetic",
-        path="synthetic.txt",
-        title="synthetic",
-        text=cleaned.text,
-        original=text,
-        content_hash=sha256(text),
-        sections=parse_sections(cleaned),
-    )
-    tables = parse_tables(cleaned)
-    return cleaned, doc, chunk_document(doc, tables, cut, size=size, overlap=overlap)
 
 
 def heading_spans(cleaned: CleanText) -> list[tuple[int, int]]:

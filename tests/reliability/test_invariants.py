@@ -14,14 +14,13 @@ from hypothesis import strategies as st
 from policyqa.assistant.answer import Assistant
 from policyqa.assistant.compose import Citation, verify
 from policyqa.assistant.evidence import chunk_sentences, enumerated_items, table_rows
-from policyqa.documents import Document, RawDocument, chunk_id, sha256
+from policyqa.documents import chunk_id
 from policyqa.index.builder import ingest
 from policyqa.index.retriever import HybridRetriever
-from policyqa.ingest.chunker import chunk_document, max_chars
-from policyqa.ingest.clean import clean
-from policyqa.ingest.structure import parse_sections, parse_tables
+from policyqa.ingest.chunker import max_chars
 from policyqa.settings import Settings
 from tests.conftest import FakeEmbedder
+from tests.fixtures import build
 
 HAN = st.characters(min_codepoint=0x4E00, max_codepoint=0x9FA5)
 SCRIPTS = st.one_of(
@@ -68,21 +67,6 @@ DOCUMENT = st.lists(LINE, min_size=1, max_size=20).map("\n".join)
 HEADINGS_ONLY = st.lists(st.one_of(HEADING, st.just("")), min_size=1, max_size=12).map("\n".join)
 
 PROPERTY = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-
-
-def build(text: str, cut, size: int, overlap: int):
-    cleaned = clean(RawDocument("prop.txt", text, "txt"))
-    doc = Document(
-        doc_id="prop",
-        path="prop.txt",
-        title="prop",
-        text=cleaned.text,
-        original=text,
-        content_hash=sha256(text),
-        sections=parse_sections(cleaned),
-    )
-    tables = parse_tables(cleaned)
-    return cleaned, doc, chunk_document(doc, tables, cut, size=size, overlap=overlap)
 
 
 def visible(text: str) -> Counter:
