@@ -6,32 +6,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from policyqa.documents import Chunk
-from policyqa.index.store import Snapshot
+from policyqa.results import Citation
 
 from .evidence import Sentence
-
-
-@dataclass(frozen=True)
-class Citation:
-    n: int
-    chunk: Chunk
-    quote: str
-    start: int  # offsets of the quote in the document's cleaned text
-    end: int
-
-    def to_dict(self) -> dict:
-        c = self.chunk
-        return {
-            "n": self.n,
-            "chunk_id": c.chunk_id,
-            "doc_id": c.doc_id,
-            "doc_title": c.doc_title,
-            "section": c.section,
-            "page": c.page if c.page > 0 else None,
-            "quote": self.quote,
-            "start": self.start,
-            "end": self.end,
-        }
+from .reader import IndexReader
 
 
 @dataclass(frozen=True)
@@ -46,7 +24,7 @@ class QuoteError(AssertionError):
     """A quote is not verbatim in its chunk: a bug, never shown to users."""
 
 
-def verify(citation: Citation, docs: dict | None = None) -> None:
+def verify(citation: Citation, reader: IndexReader | None = None) -> None:
     """The quote is verbatim in its chunk at its offsets (and in its document, when given)."""
     c = citation.chunk
     if (
@@ -54,13 +32,13 @@ def verify(citation: Citation, docs: dict | None = None) -> None:
         or c.text[citation.start - c.start : citation.end - c.start] != citation.quote
     ):
         raise QuoteError(f"quote not verbatim in chunk {c.chunk_id}: {citation.quote!r}")
-    doc = (docs or {}).get(c.doc_id)
+    doc = reader.document(c.doc_id) if reader is not None else None
     if doc is not None and doc.text[citation.start : citation.end] != citation.quote:
         raise QuoteError(f"quote offsets do not match document {c.doc_id}")
 
 
 def compose(
-    lead: str, lines: list[Line], snap: Snapshot, numbered: bool = False
+    lead: str, lines: list[Line], reader: IndexReader, numbered: bool = False
 ) -> tuple[str, list[Citation]]:
     """Answer text and its citations; a chunk cited twice keeps one number."""
     numbers: dict[str, int] = {}
@@ -73,7 +51,7 @@ def compose(
             numbers[cid] = len(numbers) + 1
         n = numbers[cid]
         citation = Citation(n, ev.chunk, ev.text, ev.start, ev.end)
-        verify(citation, snap.docs)
+        verify(citation, reader)
         citations.append(citation)
         quote = ev.text.replace("\t", " ").replace("\n", " ")
         prefix = f"{i}. " if numbered else ""

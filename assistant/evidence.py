@@ -7,13 +7,12 @@ import math
 import re
 from dataclasses import dataclass
 from functools import lru_cache
-from pathlib import Path
 
 from policyqa.documents import Chunk
-from policyqa.index.query import Query, Thesaurus
-from policyqa.index.store import Snapshot
-from policyqa.ingest.chunker import sentences
-from policyqa.ingest.tokenizer import Tokenizer, normalize, word_list
+from policyqa.index.query import Query
+from policyqa.language import data_path, normalize, sentences, squash, word_list
+
+from .reader import IndexReader
 
 # Words that say what kind of answer is wanted, not what it is about.
 QUESTION_WORDS = frozenset(
@@ -28,7 +27,7 @@ QUESTION_WORDS = frozenset(
     ).split()
 )
 # Spoken fillers (这边, 好多, 咋个): they say how a question is asked, not what about.
-FILLERS = frozenset(word_list(Path(__file__).parent / "fillers.txt"))
+FILLERS = frozenset(word_list(data_path("policyqa.assistant", "fillers.txt")))
 SKIP = QUESTION_WORDS | FILLERS
 UNKNOWN_VERB_WEIGHT = 0.5  # set on eval/dev.jsonl: 0.3 and 0.5 gave the same results
 _ENUM = re.compile(
@@ -73,14 +72,14 @@ class Sentence:
 
 
 class Scorer:
-    def __init__(self, snap: Snapshot, tokenizer: Tokenizer, thesaurus: Thesaurus) -> None:
-        self.snap = snap
-        self.tokenizer = tokenizer
-        self.thesaurus = thesaurus
-        self.n = max(len(snap.chunks), 1)
+    def __init__(self, reader: IndexReader) -> None:
+        self.reader = reader
+        self.tokenizer = reader.tokenizer
+        self.thesaurus = reader.thesaurus
+        self.n = max(reader.chunk_count, 1)
 
     def idf(self, term: str) -> float:
-        df = max(self.snap.bm25.doc_freq(term), self.snap.bm25.doc_freq(normalize(term)))
+        df = max(self.reader.doc_freq(term), self.reader.doc_freq(normalize(term)))
         return math.log(1 + (self.n - df + 0.5) / (df + 0.5))
 
     def terms(self, query: Query) -> list[Term]:
@@ -91,8 +90,8 @@ class Scorer:
             if SKIP & {t, word} or len(t) < 2 and not t.isdigit():
                 continue  # 不是 of 是不是 asks as much as the whole word
             alts = [t] + [normalize(w) for g in self.thesaurus.groups if t in g for w in g]
-            indexed = any(self.snap.bm25.doc_freq(a) > 0 for a in alts)
-            known = indexed or any(_squash(a) in self._vocab_text for a in alts)
+            indexed = any(self.reader.doc_freq(a) > 0 for a in alts)
+            known = indexed or any(squash(a) in self._vocab_text for a in alts)
             nounish = self._nounish(word, flags.get(word, "x"))
             weight = 1.0
             if not known and not nounish and not any(c.isdigit() for c in t):
@@ -102,7 +101,7 @@ class Scorer:
                 if not (verb and word == t):
                     continue
                 weight = UNKNOWN_VERB_WEIGHT
-            alts = [_squash(a) for a in alts]
+            alts = [squash(a) for a in alts]
             term = Term(
                 t, weight * self.idf(t), tuple(dict.fromkeys(alts)), known, nounish, indexed
             )
@@ -132,7 +131,7 @@ class Scorer:
 
     @property
     def _vocab_text(self) -> str:
-        return _corpus_text(id(self.snap), self.snap)
+        return self.reader.corpus_text()
 
     def coverage(self, terms: list[Term], text: str, context: str = "") -> float:
         """IDF-weighted share of terms found in text; a term found only in the
@@ -140,7 +139,7 @@ class Scorer:
         total = sum(t.idf for t in terms)
         if not total:
             return 0.0
-        norm, ctx = _squash(text), _squash(context)
+        norm, ctx = squash(text), squash(context)
         found = 0.0
         for t in terms:
             if any(a in norm for a in t.alts):
@@ -152,21 +151,6 @@ class Scorer:
     def unknown_share(self, terms: list[Term]) -> float:
         total = sum(t.idf for t in terms)
         return sum(t.idf for t in terms if not t.known and t.nounish) / total if total else 0.0
-
-
-def _squash(text: str) -> str:
-    """Matching form without any whitespace: "研发投入占总 GDP 比例" matches "研发投入占总gdp比例"."""
-    return re.sub(r"\s+", "", normalize(text))
-
-
-_CORPUS_CACHE: dict[int, str] = {}
-
-
-def _corpus_text(key: int, snap: Snapshot) -> str:
-    if key not in _CORPUS_CACHE:
-        _CORPUS_CACHE.clear()
-        _CORPUS_CACHE[key] = _squash("\n".join(d.text for d in snap.docs.values()))
-    return _CORPUS_CACHE[key]
 
 
 @lru_cache(maxsize=4096)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-from policyqa.index.query import clean_question
+from policyqa.language import clean_question
 
 from .intent import detect
 

@@ -13,10 +13,11 @@ import re
 from dataclasses import replace
 
 from policyqa.errors import PolicyQAError
+from policyqa.language import Tokenizer
+from policyqa.results import AskResult, Citation
 from policyqa.settings import Settings
 
-from .answer import AskResult
-from .compose import Citation, verify
+from .compose import verify
 from .evidence import chunk_sentences
 
 MAX_PASSAGES = 6
@@ -66,7 +67,9 @@ def build_messages(question: str, passages: list) -> list:
     return [SystemMessage(SYSTEM), HumanMessage(user)]
 
 
-def llm_answer(settings: Settings, result: AskResult, model=None) -> AskResult:
+def llm_answer(
+    settings: Settings, result: AskResult, tokenizer: Tokenizer, model=None
+) -> AskResult:
     """Rewrite an extractive result with the chat model; fall back on any failure."""
     if not result.answerable or not result.passages:
         return result
@@ -82,19 +85,16 @@ def llm_answer(settings: Settings, result: AskResult, model=None) -> AskResult:
                 result.notice, f"LLM 未能作答（{type(exc).__name__}），以下为抽取式答案。"
             ),
         )
-    checked = _supported(text, passages)
+    checked = _supported(text, passages, tokenizer)
     if not checked:
         return replace(
             result, notice=_join(result.notice, "LLM 的回答无法由资料支持，以下为抽取式答案。")
         )
-    return _as_result(result, checked)
+    return _as_result(result, checked, tokenizer)
 
 
-def _supported(text: str, passages: list) -> list[tuple[str, list[int]]]:
+def _supported(text: str, passages: list, tok: Tokenizer) -> list[tuple[str, list[int]]]:
     """Sentences whose [n] passages contain most of their content."""
-    from policyqa.ingest.tokenizer import default_tokenizer
-
-    tok = default_tokenizer()
     out = []
     for m in _SENT.finditer(text):
         sentence = m.group(0).strip()
@@ -111,10 +111,9 @@ def _supported(text: str, passages: list) -> list[tuple[str, list[int]]]:
     return out
 
 
-def _as_result(result: AskResult, checked: list[tuple[str, list[int]]]) -> AskResult:
-    from policyqa.ingest.tokenizer import default_tokenizer
-
-    tok = default_tokenizer()
+def _as_result(
+    result: AskResult, checked: list[tuple[str, list[int]]], tok: Tokenizer
+) -> AskResult:
     passages = result.passages[:MAX_PASSAGES]
     numbers: dict[int, int] = {}
     citations: list[Citation] = []

@@ -19,8 +19,9 @@ import re
 from dataclasses import dataclass
 
 from policyqa.index.query import Query
+from policyqa.language import squash
 
-from .evidence import Scorer, Sentence, Term, _squash, has_quantity
+from .evidence import Scorer, Sentence, Term, has_quantity
 from .intent import Intent
 
 MIN_COVERAGE = 0.4
@@ -71,8 +72,8 @@ def decide(
         # the title matches the paper's mention of the plan; what the question asks
         # about the plan must be covered, by a sentence that names the plan
         terms = [t for t in terms if t.text not in missing] or terms
-        core = _squash(_core(missing))
-        candidates = [s for s in candidates if core in _squash(_with_context(s))]
+        core = squash(_core(missing))
+        candidates = [s for s in candidates if core in squash(_with_context(s))]
     unknown = scorer.unknown_share(terms)
 
     def coverage(s: Sentence) -> float:  # terms changed for a missing plan: score again
@@ -127,7 +128,7 @@ def _names_all(s: Sentence, anchors: list[Term]) -> bool:
     # what the sentence counts may be named just before it, unless that text
     # has a figure of its own (then the name belongs to that figure)
     before = "" if has_quantity(s.before) else s.before
-    text = _squash(f"{_with_context(s)}\n{s.frame}\n{before}")
+    text = squash(f"{_with_context(s)}\n{s.frame}\n{before}")
     return all(any(a in text for a in t.alts) for t in anchors)
 
 
@@ -146,7 +147,7 @@ def _subject(terms: list[Term]) -> str:
 
 def _missing_document(question: str, scorer: Scorer) -> str:
     """The title of an expected-but-missing document the question names, if any."""
-    for title in scorer.snap.manifest.get("missing", []):
+    for title in scorer.reader.missing_documents():
         if title in question or (_core(title) and _core(title) in question):
             return title
     return ""

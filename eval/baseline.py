@@ -4,9 +4,9 @@ Raw corpus text, `RecursiveCharacterTextSplitter(500, 50)` with its default
 separators, the same sentence-transformers model, a persistent
 `langchain_chroma.Chroma`, dense top-k, and the top passage's first two
 sentences as the answer. No cleaning, no jieba, no refusal. It answers in the
-same dict shape as `policyqa.pipeline.ask`, so the same scorer applies.
+same dict shape as `AskResult.to_dict`, so the same scorer applies.
 
->>> base = NaiveLangChainBaseline(settings, embedder_for(settings))
+>>> base = NaiveLangChainBaseline(settings, app.embedder)
 >>> base.ask("成渝地区汽车年产量是多少？")["answer"]
 '...'
 >>> base.close()

@@ -15,8 +15,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Protocol
 
+from policyqa.app import PolicyQA
 from policyqa.errors import PolicyQAError
-from policyqa.settings import Settings
 
 from . import metrics, report
 
@@ -102,20 +102,16 @@ class Asker(Protocol):
 class PipelineAsker:
     """policyqa's own assistant in one retrieval mode (None: the settings default)."""
 
-    def __init__(self, settings: Settings, mode: str | None = None) -> None:
-        from policyqa.pipeline import assistant_for
-
-        self.settings = settings
-        self.assistant = assistant_for(settings, mode=mode)
+    def __init__(self, app: PolicyQA, mode: str | None = None) -> None:
+        self.app = app
+        self.mode = mode
 
     def ask(self, question: str, history: list[dict] | None = None) -> dict:
-        result = self.assistant.ask(question, history=history or None)
-        return result.to_dict() if hasattr(result, "to_dict") else result
+        return self.app.ask(question, history=history or None, mode=self.mode).to_dict()
 
     def chunk_text(self, chunk_id: str) -> str | None:
-        from policyqa.pipeline import chunk_text
-
-        return chunk_text(self.settings, chunk_id)
+        chunk = self.app.chunk(chunk_id)
+        return chunk.text if chunk else None
 
 
 @dataclass(frozen=True)
@@ -125,8 +121,8 @@ class Variant:
     mode: str | None = None  # retrieval mode for policyqa; None for the baseline
 
 
-def variants(settings: Settings, compare: bool) -> list[Variant]:
-    shipped = Variant("shipped", f"policyqa {settings.retrieval} (shipped)", None)
+def variants(app: PolicyQA, compare: bool) -> list[Variant]:
+    shipped = Variant("shipped", f"policyqa {app.settings.retrieval} (shipped)", None)
     if not compare:
         return [shipped]
     return [
@@ -161,15 +157,13 @@ def run_questions(asker: Asker, gold: list[GoldQuestion], k: int) -> list[dict]:
     return records
 
 
-def unreachable_evidence(settings: Settings, gold: list[GoldQuestion]) -> list[dict]:
+def unreachable_evidence(app: PolicyQA, gold: list[GoldQuestion]) -> list[dict]:
     """Gold evidence that no indexed passage (heading path and text) contains:
     it straddles a chunk boundary or is missing from the corpus, so retrieval
     scores for its question are capped whatever the retriever does."""
-    from policyqa.pipeline import retriever_for
-
     shown = [
         metrics.norm(metrics.passage_text({"section": c.section, "text": c.text}))
-        for c in retriever_for(settings).snapshot.chunks
+        for c in app.retriever().generation.chunks
     ]
     return [
         {"id": q.id, "evidence": e}
@@ -179,18 +173,16 @@ def unreachable_evidence(settings: Settings, gold: list[GoldQuestion]) -> list[d
     ]
 
 
-def _asker(settings: Settings, v: Variant) -> Asker:
+def _asker(app: PolicyQA, v: Variant) -> Asker:
     if v.name == "langchain":
-        from policyqa.pipeline import embedder_for
-
         from .baseline import NaiveLangChainBaseline
 
-        return NaiveLangChainBaseline(settings, embedder_for(settings))
-    return PipelineAsker(settings, v.mode)
+        return NaiveLangChainBaseline(app.settings, app.embedder)
+    return PipelineAsker(app, v.mode)
 
 
 def run_eval(
-    settings: Settings,
+    app: PolicyQA,
     gold_path: Path,
     k: int = 5,
     compare: bool = False,
@@ -200,11 +192,11 @@ def run_eval(
     """Score the shipped pipeline (and with `compare` the other variants) on the
     gold set; print the summary table and return the metrics."""
     gold = load_gold(Path(gold_path))
-    chosen = variants(settings, compare)
+    chosen = variants(app, compare)
     results: dict = {"k": k, "gold": str(gold_path), "variants": {}}
     for v in chosen:
         print(f"eval: {v.label} on {len(gold)} questions …", file=sys.stderr)
-        asker = _asker(settings, v)
+        asker = _asker(app, v)
         try:
             records = run_questions(asker, gold, k)
         finally:
@@ -220,7 +212,7 @@ def run_eval(
         "gold": str(gold_path),
         "labels": {v.name: v.label for v in chosen},
         "variants": scored,
-        "unreachable_evidence": unreachable_evidence(settings, gold),
+        "unreachable_evidence": unreachable_evidence(app, gold),
     }
     if out["unreachable_evidence"]:
         n = len(out["unreachable_evidence"])

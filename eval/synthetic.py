@@ -31,11 +31,10 @@ from pathlib import Path
 import numpy as np
 
 from policyqa.documents import Chunk
-from policyqa.ingest.chunker import sentences
 from policyqa.ingest.corpus import discover
-from policyqa.ingest.document import Parsed, parse_file
+from policyqa.ingest.document import ParsedDocument, parse_file
 from policyqa.ingest.headings import heading_info, is_label
-from policyqa.ingest.tokenizer import Tokenizer
+from policyqa.language import Tokenizer, sentences
 from policyqa.settings import Settings
 
 # (economic region, its abbreviation pair, first city, province, second city);
@@ -100,7 +99,7 @@ def _scaled(number: str, factor: float) -> str:
     return str(max(1, round(int(number) * factor)))
 
 
-def source_documents(settings: Settings, tokenizer: Tokenizer) -> list[Parsed]:
+def source_documents(settings: Settings, tokenizer: Tokenizer) -> list[ParsedDocument]:
     """The real corpus, parsed by the real pipeline: what the copies vary."""
     files = discover([settings.corpus]).files
     return [
@@ -109,7 +108,7 @@ def source_documents(settings: Settings, tokenizer: Tokenizer) -> list[Parsed]:
     ]
 
 
-def source_chunks(sources: list[Parsed]) -> list[Chunk]:
+def source_chunks(sources: list[ParsedDocument]) -> list[Chunk]:
     """All source chunks, in the order `SentenceMap` indexes them."""
     return [c for p in sources for c in p.chunks]
 
@@ -174,7 +173,7 @@ class CorpusStats:
 
 
 def write_corpus(
-    sources: list[Parsed], copies: int, folder: Path, seed: int = 0
+    sources: list[ParsedDocument], copies: int, folder: Path, seed: int = 0
 ) -> tuple[SentenceMap, CorpusStats]:
     """Write `copies` variants of every source document as .txt files (with a
     sidecar naming them synthetic) and return the sentence -> source map."""
@@ -214,7 +213,7 @@ def write_corpus(
     return SentenceMap(keys[order], vals[order]), CorpusStats(files, size, copies)
 
 
-def _vary(p: Parsed, var: Variation, rng: random.Random, first: int, hashes: dict) -> str:
+def _vary(p: ParsedDocument, var: Variation, rng: random.Random, first: int, hashes: dict) -> str:
     """One variant of a document's cleaned text, line by line. The title line
     is replaced by the caller; headings and labels only change region names."""
     chunk_starts = [c.start for c in p.chunks]

@@ -49,7 +49,7 @@ class ChromaStore:
 
     >>> store = ChromaStore.open(settings.chroma_url, settings.chroma_dir, "policyqa", 3)
     >>> store.add(chunks, vectors)
-    >>> store.query(vector, k=10, where=ChromaStore.where(role="problem"))
+    >>> store.query(vector, k=10, where={"role": "problem"})
     [(chunk_id, score), ...]
     """
 
@@ -133,23 +133,6 @@ class ChromaStore:
         return [
             (cid, 1.0 - float(d)) for cid, d in zip(res["ids"][0], res["distances"][0], strict=True)
         ]
-
-    @staticmethod
-    def where(**filters: object) -> dict | None:
-        """Chroma filter from our filter names (doc, role, industry, page, kind)."""
-        clauses = []
-        for key, value in filters.items():
-            if value in (None, "", ()):
-                continue
-            if key == "industry":
-                clauses.append({INDUSTRY_KEYS[str(value)]: True})
-                continue
-            field = {"doc": "doc_id"}.get(key, key)
-            values = list(value) if isinstance(value, (list, tuple, set)) else [value]
-            clauses.append({field: {"$in": values}} if len(values) > 1 else {field: values[0]})
-        if not clauses:
-            return None
-        return clauses[0] if len(clauses) == 1 else {"$and": clauses}
 
 
 def embed_key(chunk: Chunk) -> str:

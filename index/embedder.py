@@ -1,5 +1,8 @@
 """Embedders. The real one wraps sentence-transformers; any object with the
-same three members (a `typing.Protocol`) can stand in for it in tests."""
+same members (a `typing.Protocol`) can stand in for it in tests.
+
+torch and sentence-transformers are imported only when a model is loaded.
+"""
 
 from __future__ import annotations
 
@@ -11,9 +14,7 @@ from typing import Protocol
 import numpy as np
 
 from policyqa.errors import PolicyQAError
-from policyqa.settings import DEFAULT_MODEL
-
-_ONE_THREAD = threading.Lock()
+from policyqa.settings import DEFAULT_MODEL, Settings
 
 
 class Embedder(Protocol):
@@ -45,22 +46,28 @@ class SentenceTransformerEmbedder:
     (1, 384)
     """
 
+    backend = "sentence-transformers"
+
     def __init__(self, name: str = DEFAULT_MODEL, batch_size: int = 64, device: str = "cpu"):
         self.name = name
         self.batch_size = batch_size
         self.device = device
         self._model = None
+        self._lock = threading.Lock()
 
     def warm_up(self) -> None:
-        if self._model is not None:
-            return
+        with self._lock:
+            if self._model is None:
+                self._model = self._load()
+
+    def _load(self):
         os.environ.setdefault("HF_HUB_OFFLINE", "1")
         os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
         from sentence_transformers import SentenceTransformer
 
         path = resolve_model(self.name)
         try:
-            self._model = SentenceTransformer(path, device=self.device)
+            return SentenceTransformer(path, device=self.device)
         except (OSError, ValueError) as exc:
             hint = "" if Path(path).exists() else " (no such local path, and the hub is offline)"
             raise PolicyQAError(
@@ -77,21 +84,6 @@ class SentenceTransformerEmbedder:
         self.warm_up()
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
-        if len(texts) == 1:
-            # a single query runs faster and steadier on one thread: on a busy
-            # 2-core machine two threads wait on each other (see the bench report)
-            with _ONE_THREAD:
-                import torch
-
-                before = torch.get_num_threads()
-                torch.set_num_threads(1)
-                try:
-                    return self._encode(texts)
-                finally:
-                    torch.set_num_threads(before)
-        return self._encode(texts)
-
-    def _encode(self, texts: list[str]) -> np.ndarray:
         vectors = self._model.encode(
             texts,
             batch_size=self.batch_size,
@@ -100,3 +92,8 @@ class SentenceTransformerEmbedder:
             show_progress_bar=False,
         )
         return vectors.astype(np.float32, copy=False)
+
+
+def embedder_for(settings: Settings) -> Embedder:
+    """The configured embedder, not loaded yet."""
+    return SentenceTransformerEmbedder(settings.embed_model, settings.embed_batch)

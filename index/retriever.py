@@ -1,10 +1,14 @@
 """Hybrid retrieval: jieba BM25, character-bigram BM25 and dense vectors from
 Chroma, fused by reciprocal rank (RRF) or by weighted normalised scores.
 
->>> retriever = HybridRetriever.from_settings(Settings.from_env())
->>> hits = retriever.search("新能源汽车本地配套率", k=5, filters=Filters(role="problem"))
+>>> retriever = HybridRetriever(settings, embedder, tokenizer)
+>>> hits = retriever.search("新能源汽车本地配套率", k=5, filters=Filters.of(role="problem"))
 >>> hits[0].chunk.section
 '3 … > 3.2 产业链关键环节薄弱,协作配套能力待加强'
+
+`reader()` pins the live generation: everything one question reads (passages,
+documents, links) then comes from the same generation, even if an ingest
+switches to a new one meanwhile.
 """
 
 from __future__ import annotations
@@ -12,38 +16,24 @@ from __future__ import annotations
 import logging
 import os
 import threading
-from dataclasses import dataclass, field
-from typing import Protocol
+from collections import OrderedDict
 
 import numpy as np
 
-from policyqa.documents import Chunk
-from policyqa.ingest.tokenizer import STOPWORDS, USER_DICT, Tokenizer, bigrams, vocabulary_key
+from policyqa.documents import Chunk, Document
+from policyqa.errors import IndexMissingError, ModelMismatchError
+from policyqa.language import Thesaurus, Tokenizer, bigrams, thesaurus_path
+from policyqa.results import Passage
 from policyqa.settings import Settings
 
 from .chroma_store import ChromaStore
-from .embedder import Embedder, SentenceTransformerEmbedder
-from .query import Query, Thesaurus, parse_query
-from .store import MANIFEST, Snapshot
+from .embedder import Embedder
+from .filters import Filters
+from .generation import Generation
+from .manifest import NAME, read_manifest
+from .query import Query, parse_query
 
 log = logging.getLogger("policyqa")
-
-
-def tokenizer_for(settings: Settings) -> Tokenizer:
-    """The tokenizer for this index: domain dictionary plus thesaurus words."""
-    return Tokenizer(
-        settings.user_dict,
-        cache_dir=settings.cache_dir,
-        extra_words=Thesaurus.load(settings.thesaurus).words(),
-    )
-
-
-def current_vocabulary(settings: Settings) -> str:
-    """The vocabulary key a tokenizer built now would have (see Tokenizer.vocabulary_key)."""
-    return vocabulary_key(
-        settings.user_dict or USER_DICT, Thesaurus.load(settings.thesaurus).words(), STOPWORDS
-    )
-
 
 VIEWS = ("bm25", "bigram", "dense")
 MODES = {
@@ -54,51 +44,9 @@ MODES = {
 }
 RRF_K = 60
 DEPTH = 50  # candidates taken from each view before fusion
-
-
-@dataclass(frozen=True)
-class Filters:
-    doc: str | tuple[str, ...] | None = None
-    role: str | tuple[str, ...] | None = None
-    industry: str | tuple[str, ...] | None = None
-    page: int | tuple[int, ...] | None = None
-    kind: str | tuple[str, ...] | None = None
-
-    def as_dict(self) -> dict:
-        return {k: v for k, v in self.__dict__.items() if v not in (None, "", ())}
-
-    @classmethod
-    def parse(cls, items: list[str], doc: str | None = None) -> Filters:
-        """From CLI-style 'key=value' items; repeated keys are OR-ed."""
-        values: dict[str, list[str]] = {}
-        for item in items:
-            key, sep, value = item.partition("=")
-            key = key.strip()
-            if not sep or key not in cls.__dataclass_fields__:
-                raise ValueError(
-                    f"bad filter {item!r}: use key=value with key in "
-                    f"{', '.join(cls.__dataclass_fields__)}"
-                )
-            values.setdefault(key, []).append(value.strip())
-        if doc:
-            values.setdefault("doc", []).append(doc)
-        parsed: dict[str, object] = {}
-        for key, vals in values.items():
-            conv = [int(v) for v in vals] if key == "page" else vals
-            parsed[key] = conv[0] if len(conv) == 1 else tuple(conv)
-        return cls(**parsed)
-
-
-@dataclass
-class Hit:
-    chunk: Chunk
-    score: float
-    rank: int
-    views: dict[str, int] = field(default_factory=dict)  # rank within each view (1-based)
-
-
-class Retriever(Protocol):
-    def search(self, query: str, k: int = 10, filters: Filters | None = None) -> list[Hit]: ...
+# chosen on the gold set (README, "Retrieval ablation"): dense adds little with
+# an English model, so it breaks ties rather than reorders
+WEIGHTS = {"bm25": 1.0, "bigram": 1.0, "dense": 0.25}
 
 
 class HybridRetriever:
@@ -119,53 +67,52 @@ class HybridRetriever:
         self.settings = settings
         self.embedder = embedder
         self.tokenizer = tokenizer
-        self.thesaurus = Thesaurus.load(settings.thesaurus)
+        self.thesaurus = Thesaurus.load(thesaurus_path(settings))
         self.mode = mode
         self.fusion = fusion
-        # chosen on the gold set (README, "Retrieval ablation"): dense adds little with
-        # an English model, so it breaks ties rather than reorders
-        self.weights = weights or {"bm25": 1.0, "bigram": 1.0, "dense": 0.25}
+        self.weights = weights or WEIGHTS
         self.reranker = reranker
-        self._snapshot: Snapshot | None = None
-        self._stamp: float | None = None
+        self._generation: Generation | None = None
+        self._stamp: int | None = None
         self._lock = threading.Lock()
-        self._query_vectors: dict[str, np.ndarray] = {}
-
-    @classmethod
-    def from_settings(
-        cls,
-        settings: Settings,
-        embedder: Embedder | None = None,
-        tokenizer: Tokenizer | None = None,
-        **kwargs: object,
-    ) -> HybridRetriever:
-        """The configured retriever; pass `embedder` and `tokenizer` to share loaded ones."""
-        embedder = embedder or SentenceTransformerEmbedder(
-            settings.embed_model, settings.embed_batch
-        )
-        reranker = None
-        if settings.reranker_model:
-            from .rerank import CrossEncoderReranker
-
-            reranker = CrossEncoderReranker(settings.reranker_model)
-        tokenizer = tokenizer or tokenizer_for(settings)
-        return cls(settings, embedder, tokenizer, reranker=reranker, **kwargs)
+        self._vectors: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._vectors_lock = threading.Lock()
 
     @property
-    def snapshot(self) -> Snapshot:
-        """The live generation, reloaded when the manifest changes."""
-        path = self.settings.index_dir / MANIFEST
+    def generation(self) -> Generation:
+        """The live generation, reopened when the manifest changes."""
+        path = self.settings.index_dir / NAME
         stamp = os.stat(path).st_mtime_ns if path.exists() else None
         with self._lock:
-            if self._snapshot is None or stamp != self._stamp:
-                self._snapshot = Snapshot.load(self.settings, self.embedder.name)
+            if self._generation is None or stamp != self._stamp:
+                self._generation = self._open()
                 self._stamp = stamp
-                if self._snapshot.manifest.get("vocabulary") != self.tokenizer.vocabulary_key:
-                    log.warning(
-                        "the index was segmented with another dictionary or thesaurus than "
-                        "this process loaded: restart it to match queries to the index"
-                    )
-            return self._snapshot
+            return self._generation
+
+    def _open(self) -> Generation:
+        manifest = read_manifest(self.settings.index_dir)
+        if manifest is None:
+            raise IndexMissingError(
+                f"no index under {self.settings.index_dir}: run `policyqa ingest` first"
+            )
+        if manifest.model != self.embedder.name:
+            raise ModelMismatchError(
+                f"the index was built with model {manifest.model!r}, you asked for "
+                f"{self.embedder.name!r}: run `policyqa ingest --rebuild` to rebuild it with the "
+                f"new model, or set POLICYQA_EMBED_MODEL={manifest.model}"
+            )
+        s = self.settings
+        chroma = ChromaStore.open(s.chroma_url, s.chroma_dir, s.collection, manifest.generation)
+        gen = Generation(s.index_dir, manifest, chroma)
+        if manifest.vocabulary != self.tokenizer.vocabulary_key:
+            log.warning(
+                "the index was segmented with another dictionary or thesaurus than "
+                "this process loaded: restart it to match queries to the index"
+            )
+        return gen
+
+    def reader(self) -> GenerationReader:
+        return GenerationReader(self, self.generation)
 
     def parse(self, question: str) -> Query:
         return parse_query(question, self.tokenizer, self.thesaurus)
@@ -176,65 +123,132 @@ class HybridRetriever:
         k: int = 10,
         filters: Filters | None = None,
         include_references: bool = False,
-    ) -> list[Hit]:
+    ) -> list[Passage]:
+        return self.reader().search(query, k, filters, include_references)
+
+    def embed_query(self, text: str) -> np.ndarray:
+        """Query vectors are cached: one question runs several searches."""
+        with self._vectors_lock:
+            vector = self._vectors.get(text)
+        if vector is None:
+            vector = self.embedder.embed([text])[0]
+            with self._vectors_lock:
+                self._vectors[text] = vector
+                if len(self._vectors) > 1024:
+                    self._vectors.popitem(last=False)
+        return vector
+
+
+class GenerationReader:
+    """Everything the assistant reads from one generation (the `IndexReader`
+    protocol of `policyqa.assistant.reader`)."""
+
+    def __init__(self, retriever: HybridRetriever, gen: Generation) -> None:
+        self.retriever = retriever
+        self.gen = gen
+        self.tokenizer = retriever.tokenizer
+        self.thesaurus = retriever.thesaurus
+
+    @property
+    def generation(self) -> int:
+        return self.gen.generation
+
+    def parse(self, question: str) -> Query:
+        return self.retriever.parse(question)
+
+    def search(
+        self,
+        query: str | Query,
+        k: int = 10,
+        filters: Filters | None = None,
+        include_references: bool = False,
+    ) -> list[Passage]:
         q = query if isinstance(query, Query) else self.parse(query)
-        snap = self.snapshot
-        fdict = (filters or Filters()).as_dict()
-        mask = snap.mask(**fdict)
-        if not include_references and "role" not in fdict and "kind" not in fdict:
-            mask &= snap.arrays["kind"] != "references"
+        gen = self.gen
+        cls = gen.clauses(filters)
+        mask = gen.mask(cls)
+        if not include_references and not {c.key for c in cls} & {"role", "kind"}:
+            mask &= ~gen.chunks.rows_where("kind", ["references"])
         if not q.text or not mask.any():
             return []
+        views = MODES[self.retriever.mode]
         ranked: dict[str, list[tuple[int, float]]] = {}
-        views = MODES[self.mode]
         if "bm25" in views:
-            ranked["bm25"] = _top(snap.bm25.scores(q.keyword_terms), mask)
+            ranked["bm25"] = _top(gen.bm25.scores(q.keyword_terms), mask)
         if "bigram" in views:
-            ranked["bigram"] = _top(snap.bigram.scores(bigrams(q.text)), mask)
+            ranked["bigram"] = _top(gen.bigram.scores(bigrams(q.text)), mask)
         if "dense" in views:
-            ranked["dense"] = self._dense(snap, q.text, fdict, mask)
-        hits = self._fuse(snap, ranked)
-        if self.reranker is not None and hits:
-            hits = self.reranker.rerank(q.text, hits[: max(k, 20)])
+            ranked["dense"] = self._dense(q.text, gen.where(cls), mask)
+        hits = self._fuse(ranked)
+        reranker = self.retriever.reranker
+        if reranker is not None and hits:
+            hits = reranker.rerank(q.text, hits[: max(k, 20)])
         for n, hit in enumerate(hits, 1):
             hit.rank = n
         return hits[:k]
 
-    def embed_query(self, text: str) -> np.ndarray:
-        """Query vectors are cached: one question runs several searches."""
-        vector = self._query_vectors.get(text)
-        if vector is None:
-            vector = self.embedder.embed([text])[0]
-            if len(self._query_vectors) >= 1024:
-                self._query_vectors.pop(next(iter(self._query_vectors)))
-            self._query_vectors[text] = vector
-        return vector
-
-    def _dense(self, snap: Snapshot, text: str, fdict: dict, mask: np.ndarray):
-        vector = self.embed_query(text)
-        where = ChromaStore.where(**fdict)
+    def _dense(self, text: str, where: dict | None, mask: np.ndarray) -> list[tuple[int, float]]:
+        vector = self.retriever.embed_query(text)
         out = []
-        for cid, score in snap.chroma.query(vector, DEPTH, where):
-            row = snap.row_of.get(cid)
+        for cid, score in self.gen.chroma.query(vector, DEPTH, where):
+            row = self.gen.chunks.row_of(cid)
             if row is not None and mask[row]:
                 out.append((row, score))
         return out
 
-    def _fuse(self, snap: Snapshot, ranked: dict[str, list[tuple[int, float]]]) -> list[Hit]:
+    def _fuse(self, ranked: dict[str, list[tuple[int, float]]]) -> list[Passage]:
         fused: dict[int, float] = {}
         view_ranks: dict[int, dict[str, int]] = {}
+        fusion, weights = self.retriever.fusion, self.retriever.weights
         for view, rows in ranked.items():
-            weight = self.weights.get(view, 1.0)
-            if self.fusion == "weighted" and rows:
-                top = rows[0][1] or 1.0
+            weight = weights.get(view, 1.0)
+            top = (rows[0][1] or 1.0) if rows else 1.0
             for n, (row, score) in enumerate(rows, 1):
                 view_ranks.setdefault(row, {})[view] = n
-                if self.fusion == "rrf":
+                if fusion == "rrf":
                     fused[row] = fused.get(row, 0.0) + weight / (RRF_K + n)
                 else:
                     fused[row] = fused.get(row, 0.0) + weight * max(score, 0.0) / top
         order = sorted(fused, key=lambda r: (-fused[r], r))
-        return [Hit(snap.chunks[r], float(fused[r]), 0, view_ranks[r]) for r in order]
+        chunks = self.gen.chunks
+        return [Passage(chunks.chunk(r), float(fused[r]), 0, view_ranks[r]) for r in order]
+
+    # ---- what the assistant reads besides passages
+
+    @property
+    def chunk_count(self) -> int:
+        return len(self.gen.chunks)
+
+    def doc_freq(self, term: str) -> int:
+        return self.gen.bm25.doc_freq(term)
+
+    def chunk(self, chunk_id: str) -> Chunk | None:
+        row = self.gen.chunks.row_of(chunk_id)
+        return self.gen.chunks.chunk(row) if row is not None else None
+
+    def document(self, doc_id: str) -> Document | None:
+        return self.gen.docs.get(doc_id)
+
+    def links(self, doc_id: str) -> dict[str, list[str]]:
+        return self.gen.docs.links(doc_id)
+
+    def section_chunks(self, doc_id: str, path: str) -> list[Chunk]:
+        """Text chunks of a section and its subsections, in document order."""
+        store = self.gen.chunks
+        sections = [s for s in store.names["section"] if s == path or s.startswith(path + " > ")]
+        rows = np.flatnonzero(
+            store.rows_where("doc", [doc_id])
+            & store.rows_where("section", sections)
+            & store.rows_where("kind", ["text"])
+        )
+        return sorted((store.chunk(int(r)) for r in rows), key=lambda c: c.start)
+
+    def missing_documents(self) -> tuple[str, ...]:
+        return self.gen.manifest.missing
+
+    def corpus_text(self) -> str:
+        """All documents' text in matching form (`squash`): does a word occur at all?"""
+        return self.gen.corpus_text
 
 
 def _top(scores: np.ndarray, mask: np.ndarray, depth: int = DEPTH) -> list[tuple[int, float]]:

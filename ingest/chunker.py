@@ -7,16 +7,15 @@ chunks of a section cover all of its content; no chunk is longer than
 
 from __future__ import annotations
 
-import re
 from bisect import bisect_right
 from collections.abc import Callable, Iterator
 from dataclasses import replace
 
 from policyqa.documents import Chunk, Document, Section
+from policyqa.language import sentences
 
 from .structure import Table, industries_of
 
-_SENTENCE_END = re.compile(r"[。！？；;!?]+[”’」』）)]*|\n|(?<=[^\d\s])\.(?=\s)")
 _NUM = set("0123456789.,%\u2009\u202f\u00a0 ")  # NBSP too: the tokenizer reads it as a separator
 _SIGNS = set("-+\u2212\uff0d\uff0b")
 _UNITS = set("年月日号万亿千百个家台套件元辆人名位项倍岁次")
@@ -28,24 +27,6 @@ Cut = Callable[[str], list[str]]
 def max_chars(size: int) -> int:
     """Hard bound on a chunk: the target size plus room for one overlap sentence."""
     return size + size // 2
-
-
-def sentences(text: str, start: int, end: int) -> list[tuple[int, int]]:
-    """Sentence spans in text[start:end], stripped of surrounding whitespace."""
-    spans, pos = [], start
-    for m in _SENTENCE_END.finditer(text, start, end):
-        spans.append((pos, m.end()))
-        pos = m.end()
-    spans.append((pos, end))
-    out = []
-    for a, b in spans:
-        while a < b and text[a].isspace():
-            a += 1
-        while b > a and text[b - 1].isspace():
-            b -= 1
-        if a < b:
-            out.append((a, b))
-    return out
 
 
 def _safe(text: str, pos: int) -> bool:

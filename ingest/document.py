@@ -1,4 +1,4 @@
-"""One file in, one structured Document and its chunks out."""
+"""One file in: its structured Document, its chunks and its problem→countermeasure links out."""
 
 from __future__ import annotations
 
@@ -6,20 +6,24 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from policyqa.documents import Chunk, Document, TableRecord, sha256
+from policyqa.language import Tokenizer
 
 from .chunker import chunk_document
 from .clean import clean
 from .corpus import doc_id_for, sidecar
+from .links import problem_links
 from .loaders import load
-from .structure import Table, parse_sections, parse_tables, table_records
-from .tokenizer import Tokenizer
+from .structure import parse_sections, parse_tables, table_records
 
 
 @dataclass
-class Parsed:
+class ParsedDocument:
+    """What ingest hands to the index: a document, its chunks and the
+    countermeasure sections linked to each problem section."""
+
     doc: Document
     chunks: list[Chunk]
-    tables: list[Table]
+    links: dict[str, list[str]]
 
 
 def parse_file(
@@ -29,8 +33,8 @@ def parse_file(
     overlap: int = 1,
     max_mb: float = 20.0,
     doc_id: str | None = None,
-) -> Parsed:
-    """Load, clean, structure and chunk one file. Raises LoadError for bad files.
+) -> ParsedDocument:
+    """Load, clean, structure, chunk and link one file. Raises LoadError for bad files.
     `doc_id` defaults to the sidecar's id or the file name."""
     raw = load(Path(path), max_mb=max_mb)
     meta = sidecar(Path(path))
@@ -59,7 +63,7 @@ def parse_file(
         tables=records,
     )
     chunks = chunk_document(doc, tables, tokenizer.cut, size=size, overlap=overlap)
-    return Parsed(doc, chunks, tables)
+    return ParsedDocument(doc, chunks, problem_links(doc, tokenizer))
 
 
 def _first_line(text: str) -> str:

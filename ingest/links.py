@@ -12,8 +12,7 @@ import math
 from collections import Counter
 
 from policyqa.documents import Document, Section
-
-from .tokenizer import Tokenizer
+from policyqa.language import Tokenizer
 
 GENERIC = {
     "产业",

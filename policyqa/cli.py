@@ -12,13 +12,23 @@ import click
 from .errors import PolicyQAError
 from .settings import Settings
 
-os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
-os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
-os.environ.setdefault("HF_HUB_OFFLINE", "1")
+OFFLINE = {
+    "GRADIO_ANALYTICS_ENABLED": "False",
+    "ANONYMIZED_TELEMETRY": "False",
+    "HF_HUB_OFFLINE": "1",
+}
+
+
+def _app(ctx: click.Context):
+    from .app import PolicyQA
+
+    if not isinstance(ctx.obj, PolicyQA):
+        ctx.obj = PolicyQA(ctx.obj)
+    return ctx.obj
 
 
 def _settings(ctx: click.Context) -> Settings:
-    return ctx.obj
+    return _app(ctx).settings
 
 
 class _Group(click.Group):
@@ -42,6 +52,8 @@ class _Group(click.Group):
 @click.pass_context
 def main(ctx: click.Context, home: Path | None) -> None:
     """policyqa: cited answers from Chinese policy documents."""
+    for name, value in OFFLINE.items():
+        os.environ.setdefault(name, value)  # no telemetry, no hub: before any library loads
     ctx.obj = Settings.from_env(home=home)
 
 
@@ -56,9 +68,7 @@ def main(ctx: click.Context, home: Path | None) -> None:
 @click.pass_context
 def ingest(ctx: click.Context, paths: tuple[Path, ...], rebuild: bool) -> None:
     """Build or refresh the index from PATHS (default: the corpus folder)."""
-    from .pipeline import run_ingest
-
-    summary = run_ingest(_settings(ctx), list(paths) or None, rebuild, progress=sys.stderr.isatty())
+    summary = _app(ctx).ingest(list(paths) or None, rebuild, progress=sys.stderr.isatty())
     for path, reason in summary.errors:
         click.echo(f"error: {path}: {reason}", err=True)
     click.echo(format_summary(summary))
@@ -75,6 +85,7 @@ def format_summary(s) -> str:
     ]
     if s.stale_lock:
         lines.append(s.stale_lock)
+    lines += s.notes
     for title in s.missing:
         lines.append(f"missing expected document: 《{title}》 (add its file to the corpus folder)")
     return "\n".join(lines)
@@ -100,12 +111,13 @@ def format_summary(s) -> str:
 @click.pass_context
 def search(ctx, query: str, k: int, filters: tuple[str, ...], doc: str | None, mode, as_json):
     """Ranked passages for QUERY, with score, section path and offsets."""
-    from .pipeline import search_passages
+    from .index.filters import Filters
 
     try:
-        passages = search_passages(_settings(ctx), query, k, list(filters), doc, mode)
+        f = Filters.parse(list(filters), doc)
     except ValueError as exc:
         raise click.BadParameter(str(exc)) from exc
+    passages = [p.to_dict() for p in _app(ctx).search(query, k, f, mode)]
     if as_json:
         click.echo(json.dumps(passages, ensure_ascii=False, indent=1))
         return
@@ -124,9 +136,7 @@ def search(ctx, query: str, k: int, filters: tuple[str, ...], doc: str | None, m
 @click.pass_context
 def status(ctx: click.Context, as_json: bool) -> None:
     """Documents, chunk counts, model, missing expected documents, index location."""
-    from .pipeline import index_status
-
-    info = index_status(_settings(ctx))
+    info = _app(ctx).status().to_dict()
     if as_json:
         click.echo(json.dumps(info, ensure_ascii=False, indent=1))
         return
@@ -166,18 +176,16 @@ def ask(
     ctx, question: str | None, filters: tuple[str, ...], doc: str | None, as_json: bool, llm: bool
 ):
     """Answer QUESTION with cited sources; without QUESTION, an interactive prompt with history."""
-    from .pipeline import ask as ask_fn
+    from .index.filters import Filters
     from .render import format_answer
 
-    settings = _settings(ctx)
+    app = _app(ctx)
     try:
-        from policyqa.index.retriever import Filters
-
         f = Filters.parse(list(filters), doc)
     except ValueError as exc:
         raise click.BadParameter(str(exc)) from exc
     if question is not None:
-        result = ask_fn(settings, question, filters=f, use_llm=llm)
+        result = app.ask(question, filters=f, use_llm=llm).to_dict()
         click.echo(
             json.dumps(result, ensure_ascii=False, indent=1) if as_json else format_answer(result)
         )
@@ -191,7 +199,7 @@ def ask(
             break
         if not line.strip():
             break
-        result = ask_fn(settings, line, history=history, filters=f, use_llm=llm)
+        result = app.ask(line, history=history, filters=f, use_llm=llm).to_dict()
         click.echo(format_answer(result))
         history += [
             {"role": "user", "content": line},
@@ -207,7 +215,7 @@ def ask(
 @click.pass_context
 def serve(ctx, host: str | None, port: int | None) -> None:
     """Start the web UI (chat, passage search, documents)."""
-    from policyqa.assistant.webapp import serve as serve_app
+    from policyqa.web.app import serve as serve_app
 
     settings = _settings(ctx).with_(**{k: v for k, v in (("host", host), ("port", port)) if v})
     serve_app(settings)
@@ -248,7 +256,7 @@ def eval_cmd(
     """Score answers and retrieval against gold evidence."""
     from policyqa.eval.runner import run_eval
 
-    run_eval(_settings(ctx), gold, k=k, compare=compare, json_out=json_out, report_dir=report_dir)
+    run_eval(_app(ctx), gold, k=k, compare=compare, json_out=json_out, report_dir=report_dir)
 
 
 @main.command()
@@ -264,7 +272,7 @@ def eval_cmd(
 @click.pass_context
 def bench(ctx, report_dir: Path, quick: bool) -> None:
     """Measure ingest against encode-only, query latency, cold start and scale."""
-    from policyqa.eval.bench import run_bench
+    from policyqa.eval.bench.run import run_bench
 
     run_bench(_settings(ctx), report_dir, quick=quick)
 

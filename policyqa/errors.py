@@ -28,3 +28,18 @@ class IngestLockedError(PolicyQAError):
 
 class QuestionError(PolicyQAError):
     """A question that cannot be answered as given (empty, unreadable)."""
+
+
+class IndexDamagedError(PolicyQAError):
+    """A file of the index is missing, truncated or altered."""
+
+    def __init__(
+        self, path: object, reason: str, fix: str = "run `policyqa ingest --repair`"
+    ) -> None:
+        self.path = str(path)
+        self.reason = reason
+        super().__init__(f"index file {self.path} is damaged: {reason}; {fix}")
+
+
+class FilterError(PolicyQAError, ValueError):
+    """A search filter with an unknown key or value; the message lists the allowed ones."""

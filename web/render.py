@@ -8,14 +8,12 @@ characters. The only markup is what these functions write themselves.
 
 from __future__ import annotations
 
-import csv
 import html
-import io
 import json
 import re
 from collections.abc import Callable, Iterable
 
-from .citation import gbt7714
+from policyqa.language import data_path
 
 ROLE_LABELS = {
     "abstract": "摘要",
@@ -49,68 +47,21 @@ def md_text(text: str) -> str:
 # Clicks on [n] markers and source cards become a `select` event carrying the
 # reference ("turn-n", "turn-rI" or "c:chunk_id"). The chat panel listens on the
 # whole chat column, since markers live in the chatbot; other panels on themselves.
-CLICK_JS = """
-const scopeSel = %s;
-const key = '__pq_' + (scopeSel || element.id);
-window[key + '_trigger'] = trigger;
-const root = scopeSel ? document : element;
-if (!(scopeSel && window[key + '_bound'])) {
-  window[key + '_bound'] = true;
-  const fire = (e) => {
-    const t = e.target.closest('a[href^="#pq-"], [data-pq-ref]');
-    if (!t || (scopeSel && !t.closest(scopeSel))) return;
-    if (e.type === 'keydown' && e.key !== 'Enter') return;
-    e.preventDefault(); e.stopPropagation();
-    const ref = t.getAttribute('data-pq-ref') || t.getAttribute('href').slice(4);
-    window[key + '_trigger']('select', {index: ref, value: ref});
-  };
-  root.addEventListener('click', fire, true);
-  root.addEventListener('keydown', fire, true);
-}
-"""
+
+
+def asset(name: str) -> str:
+    """A file of web/static (page CSS and scripts), read from the installed package."""
+    return data_path("policyqa.web", f"static/{name}").read_text(encoding="utf-8")
 
 
 def click_js(scope: str = "") -> str:
     """Page script for a panel; `scope` (a CSS selector) widens it to clicks
     anywhere inside that element, such as markers in the chatbot."""
-    return CLICK_JS % (json.dumps(scope) if scope else "null")
+    return asset("click.js") % (json.dumps(scope) if scope else "null")
 
-
-PAGE_CSS = """
-.pq-card {border: 1px solid var(--border-color-primary); border-radius: 8px; padding: 8px 10px;
-  margin: 6px 0; cursor: pointer; background: var(--background-fill-secondary);}
-.pq-card:hover, .pq-card:focus {border-color: var(--color-accent);}
-.pq-head {font-size: 0.9em; color: var(--body-text-color-subdued); margin-bottom: 4px;}
-.pq-title {font-weight: 600; color: var(--body-text-color);}
-.pq-n {font-weight: 700; color: var(--color-accent); margin-right: 4px;}
-.pq-text {white-space: pre-wrap; line-height: 1.7; color: var(--body-text-color);}
-mark.pq-quote {background: #ffe08a; color: #222; padding: 0 1px;}
-mark.pq-term {background: #c9e7ff; color: #111;}
-mark.pq-passage {background: #eef6e8; color: #222;}
-.pq-cite {font-size: 0.85em; margin-top: 6px; color: var(--body-text-color-subdued);
-  user-select: all;}
-.pq-banner {font-weight: 600; color: #b45309; margin-bottom: 6px;}
-.pq-empty {color: var(--body-text-color-subdued);}
-.pq-table {border-collapse: collapse; width: 100%;}
-.pq-table th, .pq-table td {border: 1px solid var(--border-color-primary); padding: 4px 8px;}
-.pq-missing {margin-top: 12px; padding: 8px 12px; border-left: 4px solid #d97706;}
-.pq-score {float: right; font-size: 0.85em;}
-.pq-context .pq-text {max-height: 420px; overflow-y: auto;}
-#pq-chatbot a[href^="#pq-"] {color: var(--color-accent); font-weight: 600; text-decoration: none;}
-#pq-sources, #pq-context, #pq-search-context {padding-top: 28px;}
-"""
 
 # Copies the answer's Markdown (the event's input value) to the clipboard; the
 # textarea fallback covers pages served over plain http on a LAN address.
-COPY_JS = """
-(md) => {
-  if (!md) return;
-  if (navigator.clipboard && window.isSecureContext) { navigator.clipboard.writeText(md); return; }
-  const t = document.createElement('textarea');
-  t.value = md; document.body.appendChild(t); t.select();
-  document.execCommand('copy'); t.remove();
-}
-"""
 
 # ---- chat -------------------------------------------------------------------
 
@@ -256,42 +207,6 @@ def context_html(ctx: dict | None, citation: str = "", quotes: Iterable[str] = (
     )
 
 
-def answer_export(result: dict, ref_of: Callable[[dict], str] | None = None) -> str:
-    """The answer and its sources as a Markdown file a user can keep;
-    `ref_of(citation)` adds each source's GB/T 7714 reference."""
-    lines = [f"# 问题：{result.get('question', '')}", "", "## 回答", ""]
-    if not result.get("answerable", True):
-        lines += [
-            result.get("answer") or "未能根据文件回答该问题。",
-            "",
-            "## 相关但未回答问题的段落",
-            "",
-        ]
-        for i, p in enumerate(result.get("related") or [], 1):
-            lines += [
-                f"{i}. 《{p.get('doc_title', '')}》 {p.get('section', '')}",
-                f"   {p['text']}",
-                "",
-            ]
-        return "\n".join(lines).rstrip() + "\n"
-    lines += [result.get("answer", ""), ""]
-    if result.get("notice"):
-        lines += [f"> 提示：{result['notice']}", ""]
-    lines += ["## 引用", ""]
-    groups: dict[int, list[dict]] = {}
-    for c in result.get("citations") or []:
-        groups.setdefault(c["n"], []).append(c)
-    for n, cs in groups.items():
-        c = cs[0]
-        page = f"，第 {c['page']} 页" if c.get("page") else ""
-        lines.append(f"[{n}] 《{c.get('doc_title', '')}》 {c.get('section', '')}{page}")
-        lines += [f"> {q['quote']}" for q in cs if q.get("quote")]
-        if ref_of:
-            lines.append(f"引用格式：{ref_of(c)}")
-        lines.append("")
-    return "\n".join(lines).rstrip() + "\n"
-
-
 # ---- search -----------------------------------------------------------------
 
 
@@ -316,36 +231,6 @@ def search_html(passages: list[dict], terms: list[str]) -> str:
         for p in passages
     ]
     return f'<div class="pq-results"><p>共 {len(passages)} 条结果</p>{"".join(cards)}</div>'
-
-
-EXPORT_FIELDS = ("rank", "score", "doc_title", "section", "role", "page", "text", "citation")
-EXPORT_FIELDS += ("chunk_id", "doc_id")
-_FORMULA = re.compile(r"^[=+@\t\r]|^-[^\d\s]")
-
-
-def results_csv(passages: list[dict]) -> str:
-    """CSV text (write it as utf-8-sig so Excel reads the Chinese); cells a
-    spreadsheet would run as a formula are prefixed with an apostrophe."""
-    buf = io.StringIO()
-    w = csv.writer(buf)
-    w.writerow(EXPORT_FIELDS)
-    for p in passages:
-        row = ["" if p.get(f) is None else str(p.get(f)) for f in EXPORT_FIELDS]
-        w.writerow(["'" + v if _FORMULA.match(v) else v for v in row])
-    return buf.getvalue()
-
-
-def results_json(query: str, filters: dict, passages: list[dict]) -> str:
-    rows = [{f: p.get(f) for f in EXPORT_FIELDS} for p in passages]
-    return json.dumps(
-        {"query": query, "filters": filters, "results": rows}, ensure_ascii=False, indent=1
-    )
-
-
-def with_citations(passages: list[dict], meta_of: Callable[[str], dict]) -> list[dict]:
-    return [
-        {**p, "citation": gbt7714(meta_of(p["doc_id"]), p.get("section", ""))} for p in passages
-    ]
 
 
 # ---- documents --------------------------------------------------------------

@@ -1,0 +1,158 @@
+"""The chunks of a generation on disk: one JSON line per chunk, read through a
+memory map, with numpy columns for filtering and an id lookup by binary search.
+Serving memory depends on the number of chunks, not on their text.
+
+    chunks.jsonl          {"text": …, metadata…} per row, in ingest order
+    chunks.offsets.npy    int64 byte offset of every row, plus the end
+    columns/*.npy         doc, section, role, kind, industries (codes), page
+    columns/names.json    the strings behind each code column
+    ids.npy               chunk ids (S32), sorted; ids.rows.npy: their rows
+"""
+
+from __future__ import annotations
+
+import json
+import mmap
+import threading
+from collections import OrderedDict
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+
+from policyqa.documents import Chunk
+from policyqa.errors import IndexDamagedError
+
+CODED = ("doc", "section", "role", "kind", "industries")
+FILES = (
+    "chunks.jsonl",
+    "chunks.offsets.npy",
+    "ids.npy",
+    "ids.rows.npy",
+    "columns/names.json",
+    "columns/page.npy",
+    *(f"columns/{c}.npy" for c in CODED),
+)
+
+
+class ChunkStoreWriter:
+    """Appends rows; `close` writes the offsets, columns and id index."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = Path(folder)
+        (self.folder / "columns").mkdir(parents=True, exist_ok=True)
+        self._fh = open(self.folder / "chunks.jsonl", "wb")  # noqa: SIM115  closed in close()
+        self._offsets = [0]
+        self._names: dict[str, dict[str, int]] = {c: {} for c in CODED}
+        self._codes: dict[str, list[int]] = {c: [] for c in CODED}
+        self._pages: list[int] = []
+        self._ids: list[bytes] = []
+
+    def add(self, chunk: Chunk) -> None:
+        line = json.dumps({"text": chunk.text, **chunk.metadata()}, ensure_ascii=False) + "\n"
+        data = line.encode("utf-8")
+        self._fh.write(data)
+        self._offsets.append(self._offsets[-1] + len(data))
+        values = {
+            "doc": chunk.doc_id,
+            "section": chunk.section,
+            "role": chunk.role,
+            "kind": chunk.kind,
+            "industries": chunk.industries,
+        }
+        for col, value in values.items():
+            names = self._names[col]
+            self._codes[col].append(names.setdefault(value, len(names)))
+        self._pages.append(chunk.page)
+        self._ids.append(chunk.chunk_id.encode("ascii"))
+
+    def __len__(self) -> int:
+        return len(self._pages)
+
+    def close(self) -> None:
+        self._fh.close()
+        cols = self.folder / "columns"
+        np.save(self.folder / "chunks.offsets.npy", np.asarray(self._offsets, dtype=np.int64))
+        for col in CODED:
+            np.save(cols / f"{col}.npy", np.asarray(self._codes[col], dtype=np.int32))
+        np.save(cols / "page.npy", np.asarray(self._pages, dtype=np.int32))
+        names = {c: sorted(n, key=n.__getitem__) for c, n in self._names.items()}
+        (cols / "names.json").write_text(json.dumps(names, ensure_ascii=False), encoding="utf-8")
+        ids = np.asarray(self._ids, dtype="S32")
+        order = np.argsort(ids, kind="stable")
+        np.save(self.folder / "ids.npy", ids[order])
+        np.save(self.folder / "ids.rows.npy", order.astype(np.int64))
+
+
+class ChunkStore:
+    """Read-only rows of one generation."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = Path(folder)
+        try:
+            self._offsets = np.load(self.folder / "chunks.offsets.npy", allow_pickle=False)
+            cols = self.folder / "columns"
+            self.names: dict[str, list[str]] = json.loads(
+                (cols / "names.json").read_text(encoding="utf-8")
+            )
+            self.columns = {c: np.load(cols / f"{c}.npy", allow_pickle=False) for c in CODED}
+            self.columns["page"] = np.load(cols / "page.npy", allow_pickle=False)
+            self._ids = np.load(self.folder / "ids.npy", mmap_mode="r", allow_pickle=False)
+            self._id_rows = np.load(self.folder / "ids.rows.npy", mmap_mode="r", allow_pickle=False)
+            self._fh = open(self.folder / "chunks.jsonl", "rb")  # noqa: SIM115  closed in close()
+        except (OSError, ValueError, UnicodeDecodeError) as exc:
+            raise IndexDamagedError(self.folder, f"chunk store unreadable ({exc})") from exc
+        size = len(self._offsets) - 1
+        if any(len(c) != size for c in self.columns.values()) or len(self._ids) != size:
+            raise IndexDamagedError(self.folder, "chunk store columns disagree in length")
+        self._map = mmap.mmap(self._fh.fileno(), 0, access=mmap.ACCESS_READ) if size else b""
+        if len(self._map) != int(self._offsets[-1]):
+            raise IndexDamagedError(self.folder / "chunks.jsonl", "size differs from its offsets")
+        self._cache: OrderedDict[int, Chunk] = OrderedDict()
+        self._lock = threading.Lock()  # the cache is shared by concurrent questions
+
+    def __len__(self) -> int:
+        return len(self._offsets) - 1
+
+    def chunk(self, row: int) -> Chunk:
+        with self._lock:
+            hit = self._cache.get(row)
+            if hit is not None:
+                self._cache.move_to_end(row)
+                return hit
+        a, b = int(self._offsets[row]), int(self._offsets[row + 1])
+        try:
+            d = json.loads(self._map[a:b].decode("utf-8"))
+            chunk = Chunk.from_metadata(d.pop("text"), d)
+        except (ValueError, TypeError, KeyError) as exc:
+            raise IndexDamagedError(self.folder / "chunks.jsonl", f"row {row} unreadable") from exc
+        with self._lock:
+            self._cache[row] = chunk
+            if len(self._cache) > 4096:
+                self._cache.popitem(last=False)
+        return chunk
+
+    def __iter__(self) -> Iterator[Chunk]:
+        for row in range(len(self)):
+            yield self.chunk(row)
+
+    def row_of(self, chunk_id: str) -> int | None:
+        key = chunk_id.encode("ascii", "replace")[:32]
+        i = int(np.searchsorted(self._ids, key))
+        if i < len(self._ids) and self._ids[i] == key and len(chunk_id) == 32:
+            return int(self._id_rows[i])
+        return None
+
+    def rows_where(self, column: str, values: list[str]) -> np.ndarray:
+        """Boolean mask of rows whose coded column holds one of values."""
+        wanted = set(values)
+        codes = [i for i, name in enumerate(self.names[column]) if name in wanted]
+        return np.isin(self.columns[column], codes)
+
+    def value(self, column: str, row: int) -> str:
+        return self.names[column][int(self.columns[column][row])]
+
+    def close(self) -> None:
+        if isinstance(self._map, mmap.mmap):
+            self._map.close()
+        self._fh.close()
