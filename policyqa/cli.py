@@ -269,12 +269,38 @@ def eval_cmd(
     help="Folder for bench.json, bench.md and plots.",
 )
 @click.option("--quick", is_flag=True, help="Small sizes only: a smoke run in under a minute.")
+@click.option(
+    "--scale",
+    type=click.IntRange(min=100),
+    default=None,
+    help="Chunks in the largest synthetic corpus (default 100,000; --quick: 800).",
+)
+@click.option(
+    "--only",
+    multiple=True,
+    type=click.Choice(["ingest", "latency", "cold_start", "concurrency", "baseline", "scale"]),
+    help="Run only these sections (repeatable).",
+)
 @click.pass_context
-def bench(ctx, report_dir: Path, quick: bool) -> None:
-    """Measure ingest against encode-only, query latency, cold start and scale."""
+def bench(ctx, report_dir: Path, quick: bool, scale: int | None, only: tuple[str, ...]) -> None:
+    """Measure ingest against encode-only, query latency, a one-shot question and scale."""
     from policyqa.eval.bench.run import run_bench
 
-    run_bench(_settings(ctx), report_dir, quick=quick)
+    run_bench(_settings(ctx), report_dir, quick=quick, scale=scale, only=only)
+
+
+@main.command("bench-worker", hidden=True)
+@click.argument("kind", type=click.Choice(["ingest", "query", "both"]))
+@click.option("--out", type=click.Path(path_type=Path), required=True)
+@click.option("--vectors", type=click.Path(exists=True, path_type=Path))
+@click.option("--map", "map_path", type=click.Path(exists=True, path_type=Path))
+@click.option("--queries", type=int, default=100)
+@click.pass_context
+def bench_worker(ctx, kind: str, out: Path, vectors: Path, map_path: Path, queries: int) -> None:
+    """One scale measurement in a fresh process (started by `policyqa bench`)."""
+    from policyqa.eval.bench.scale import worker
+
+    worker(kind, _settings(ctx), vectors, map_path, queries, out)
 
 
 if __name__ == "__main__":
