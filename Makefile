@@ -1,5 +1,6 @@
 # make run   set up if needed, build or refresh the index, start the chat on http://127.0.0.1:7860
 # make test  set up if needed, then ruff and the whole pytest suite (browser test included)
+# make test-fast  ruff and the unit tests only (under a minute)
 
 VENV   ?= .venv
 PY     := $(VENV)/bin/python
@@ -10,7 +11,7 @@ export HF_HUB_OFFLINE = 1
 export GRADIO_ANALYTICS_ENABLED = False
 export ANONYMIZED_TELEMETRY = False
 
-.PHONY: setup browser index run test lint format docs clean
+.PHONY: setup browser index run test test-fast lint format docs clean
 
 setup: $(STAMP)
 
@@ -43,6 +44,9 @@ format: setup
 
 test: setup browser lint
 	$(VENV)/bin/pytest
+
+test-fast: setup lint
+	$(VENV)/bin/pytest -m unit
 
 docs: setup
 	$(VENV)/bin/python -m policyqa.docs > docs/help.md

@@ -6,7 +6,7 @@ from __future__ import annotations
 import click
 
 from .cli import main
-from .settings import ROOT, env_table
+from .settings import env_table
 
 
 def render() -> str:
@@ -14,12 +14,15 @@ def render() -> str:
     ctx = click.Context(main, info_name="policyqa")
     out += ["```", main.get_help(ctx), "```", ""]
     for name, cmd in sorted(main.commands.items()):
+        if cmd.hidden:
+            continue
         sub = click.Context(cmd, info_name=name, parent=ctx)
         out += [f"## policyqa {name}", "", "```", cmd.get_help(sub), "```", ""]
     out += ["## Settings", "", "Every setting has an environment variable.", ""]
     out += ["| variable | setting | default |", "| --- | --- | --- |"]
     for env, field, default in env_table():
-        default = default.replace(str(ROOT), ".")
+        if default == "None":
+            default = "(the file shipped with policyqa)"
         shown = "(secret, environment only)" if field == "auth" else f"`{default}`"
         out.append(f"| `{env}` | {field} | {shown} |")
     out += [
