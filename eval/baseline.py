@@ -42,7 +42,7 @@ class EmbedderEmbeddings(Embeddings):
         return np.asarray(self.embedder.embed(list(texts)), dtype=float).tolist()
 
     def embed_query(self, text: str) -> list[float]:
-        return self.embed_documents([text])[0]
+        return np.asarray(self.embedder.embed_query(text), dtype=float).tolist()
 
 
 def first_sentences(text: str, n: int = 2) -> str:

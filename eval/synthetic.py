@@ -269,6 +269,7 @@ class SourceVectorEmbedder:
     found get a source picked by their hash; `unmatched` counts them."""
 
     NOISE = 0.025
+    backend = "synthetic"
 
     def __init__(self, name: str, vectors: np.ndarray, sentence_map: SentenceMap) -> None:
         self.name = name
@@ -294,3 +295,6 @@ class SourceVectorEmbedder:
             v = self.vectors[src] + self.NOISE * noise
             out[i] = v / np.linalg.norm(v)
         return out
+
+    def embed_query(self, text: str) -> np.ndarray:
+        return self.embed([text])[0]

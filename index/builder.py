@@ -21,9 +21,10 @@ from policyqa.documents import Chunk, sha256
 from policyqa.errors import PolicyQAError
 from policyqa.ingest.document import ParsedDocument
 from policyqa.language import Tokenizer
+from policyqa.profile import Profile
 from policyqa.settings import Settings
 
-from .chroma_store import ChromaStore, drop_generation, server_generations
+from .chroma_store import ChromaStore, drop_generation, industry_keys, server_generations
 from .embedder import Embedder
 from .generation import GenerationWriter, gen_dir
 from .manifest import EmbedderInfo, FileEntry, Manifest, artifacts_of, write_manifest
@@ -60,10 +61,13 @@ class GenerationBuilder:
         tokenizer: Tokenizer,
         live: Manifest | None,
         generation: int,
+        profile: Profile,
         embed_cache: dict[str, np.ndarray] | None = None,
         stages: Stages | None = None,
     ) -> None:
         self.settings = settings
+        self.profile = profile
+        self.industries = industry_keys([(i.key, i.label) for i in profile.industries])
         self.embedder = embedder
         self.generation = generation
         self.stages = stages or Stages()
@@ -75,9 +79,8 @@ class GenerationBuilder:
             settings.chroma_url, settings.chroma_dir, settings.collection, generation, True
         )
         self._live = _live_store(settings, live)
-        self._writer = GenerationWriter(
-            gen_dir(settings.index_dir, generation), self._store, tokenizer
-        )
+        folder = gen_dir(settings.index_dir, generation)
+        self._writer = GenerationWriter(folder, self._store, tokenizer, self.industries)
 
     def add(self, parsed: ParsedDocument) -> None:
         self._pending.append(parsed)
@@ -146,6 +149,8 @@ class GenerationBuilder:
             files=files,
             missing=tuple(missing),
             errors=errors,
+            roles=self.profile.role_names,
+            industries=self.industries,
             artifacts=self.stages.timed("checksums", artifacts_of, s.index_dir, folder),
         )
         write_manifest(s.index_dir, manifest)

@@ -16,10 +16,9 @@ from urllib.parse import urlparse
 
 import numpy as np
 
-from policyqa.documents import INDUSTRIES, Chunk, sha256
+from policyqa.documents import Chunk, sha256
 from policyqa.errors import PolicyQAError
 
-INDUSTRY_KEYS = dict(zip(INDUSTRIES, ("ind_electronics", "ind_auto", "ind_equipment"), strict=True))
 HNSW = {"space": "cosine", "ef_construction": 200, "ef_search": 200, "max_neighbors": 16}
 BATCH = 2000
 
@@ -84,14 +83,15 @@ class ChromaStore:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    def add(self, chunks: list[Chunk], vectors: np.ndarray) -> None:
+    def add(self, chunks: list[Chunk], vectors: np.ndarray, industries: dict[str, str]) -> None:
+        """`industries`: label -> metadata key, one boolean per industry for filtering."""
         for i in range(0, len(chunks), BATCH):
             part = chunks[i : i + BATCH]
             self.collection.upsert(
                 ids=[c.chunk_id for c in part],
                 embeddings=vectors[i : i + BATCH],
                 documents=[c.text for c in part],
-                metadatas=[flat_metadata(c) for c in part],
+                metadatas=[flat_metadata(c, industries) for c in part],
             )
 
     def count(self) -> int:
@@ -140,10 +140,15 @@ def embed_key(chunk: Chunk) -> str:
     return sha256(chunk.retrieval_text())[:16]
 
 
-def flat_metadata(chunk: Chunk) -> dict:
+def industry_keys(industries: list[tuple[str, str]]) -> dict[str, str]:
+    """Industry label -> the Chroma metadata key of its flag (ASCII, from the profile)."""
+    return {label: f"ind_{key}" for key, label in industries}
+
+
+def flat_metadata(chunk: Chunk, industries: dict[str, str]) -> dict:
     meta = chunk.metadata()
     meta["embed_key"] = embed_key(chunk)
-    for name, key in INDUSTRY_KEYS.items():
+    for name, key in industries.items():
         meta[key] = name in chunk.industries.split(",")
     return meta
 

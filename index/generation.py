@@ -17,11 +17,11 @@ from pathlib import Path
 
 import numpy as np
 
-from policyqa.documents import INDUSTRIES, ROLES, Chunk, Document
+from policyqa.documents import Chunk, Document
 from policyqa.errors import IndexDamagedError
 from policyqa.language import Tokenizer, bigrams, squash
 
-from .chroma_store import INDUSTRY_KEYS, ChromaStore
+from .chroma_store import ChromaStore
 from .chunkstore import ChunkStore, ChunkStoreWriter
 from .docstore import DocumentStore, DocumentStoreWriter
 from .filters import Clause, Filters, chroma_where, clauses, row_mask
@@ -39,8 +39,11 @@ def gen_dir(index_dir: Path, generation: int) -> Path:
 class GenerationWriter:
     """Receives documents in order; `finish` closes every file of the generation."""
 
-    def __init__(self, folder: Path, store: ChromaStore, tokenizer: Tokenizer) -> None:
+    def __init__(
+        self, folder: Path, store: ChromaStore, tokenizer: Tokenizer, industries: dict[str, str]
+    ) -> None:
         self.folder = Path(folder)
+        self.industries = industries
         self.chunks = ChunkStoreWriter(self.folder)
         self.docs = DocumentStoreWriter(self.folder)
         self.bm25, self.bigram = LexicalBuilder(), LexicalBuilder()
@@ -71,7 +74,8 @@ class GenerationWriter:
     def _flush(self) -> None:
         if self._pending:
             chunks = [c for c, _ in self._pending]
-            self.store.add(chunks, np.asarray([v for _, v in self._pending], dtype=np.float32))
+            vectors = np.asarray([v for _, v in self._pending], dtype=np.float32)
+            self.store.add(chunks, vectors, self.industries)
             self._pending = []
 
     def __len__(self) -> int:
@@ -127,8 +131,8 @@ class Generation:
         docs.update({doc_id: doc_id for doc_id in self.docs.entries})
         return {
             "doc": docs,
-            "role": {r: r for r in ROLES},
-            "industry": {i: i for i in INDUSTRIES},
+            "role": {r: r for r in self.manifest.roles},
+            "industry": {i: i for i in self.manifest.industries},
             "kind": {k: k for k in KINDS},
         }
 
@@ -139,7 +143,7 @@ class Generation:
         return row_mask(cls, self.chunks)
 
     def where(self, cls: list[Clause]) -> dict | None:
-        return chroma_where(cls, INDUSTRY_KEYS)
+        return chroma_where(cls, self.manifest.industries)
 
     @cached_property
     def corpus_text(self) -> str:

@@ -22,7 +22,7 @@ from pydantic import ConfigDict
 
 from policyqa.settings import Settings
 
-from .retriever import Filters, HybridRetriever
+from .filters import Filters
 
 
 class PolicyQARetriever(BaseRetriever):
@@ -37,12 +37,14 @@ class PolicyQARetriever(BaseRetriever):
 
     @classmethod
     def from_settings(cls, settings: Settings, **kwargs: Any) -> PolicyQARetriever:
-        return cls(retriever=HybridRetriever.from_settings(settings), **kwargs)
+        from policyqa.app import PolicyQA
+
+        return cls(retriever=PolicyQA(settings).retriever(), **kwargs)
 
     def _get_relevant_documents(
         self, query: str, *, run_manager: CallbackManagerForRetrieverRun
     ) -> list[Document]:
-        filters = Filters(doc=self.doc, role=self.role, industry=self.industry, page=self.page)
+        filters = Filters.of(doc=self.doc, role=self.role, industry=self.industry, page=self.page)
         hits = self.retriever.search(query, k=self.k, filters=filters)
         return [
             Document(

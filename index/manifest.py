@@ -66,6 +66,8 @@ class Manifest:
     files: dict[str, FileEntry] = field(default_factory=dict)
     missing: tuple[str, ...] = ()  # titles of expected documents not in the corpus
     errors: dict[str, str] = field(default_factory=dict)  # files that could not be indexed
+    roles: tuple[str, ...] = ()  # section roles of the profile it was built with
+    industries: dict[str, str] = field(default_factory=dict)  # label -> Chroma metadata key
     artifacts: dict[str, Artifact] = field(default_factory=dict)  # relative to the index dir
     version: int = VERSION
 
@@ -97,6 +99,8 @@ class Manifest:
             files={p: FileEntry(**f) for p, f in d["files"].items()},
             missing=tuple(d["missing"]),
             errors=dict(d["errors"]),
+            roles=tuple(d["roles"]),
+            industries=dict(d["industries"]),
             artifacts={p: Artifact(**a) for p, a in d["artifacts"].items()},
         )
 

@@ -131,7 +131,7 @@ class HybridRetriever:
         with self._vectors_lock:
             vector = self._vectors.get(text)
         if vector is None:
-            vector = self.embedder.embed([text])[0]
+            vector = self.embedder.embed_query(text)
             with self._vectors_lock:
                 self._vectors[text] = vector
                 if len(self._vectors) > 1024:

@@ -13,8 +13,9 @@ from dataclasses import replace
 
 from policyqa.documents import Chunk, Document, Section
 from policyqa.language import sentences
+from policyqa.profile import Profile
 
-from .structure import Table, industries_of
+from .structure import Table
 
 _NUM = set("0123456789.,%\u2009\u202f\u00a0 ")  # NBSP too: the tokenizer reads it as a separator
 _SIGNS = set("-+\u2212\uff0d\uff0b")
@@ -130,7 +131,12 @@ def _content_regions(doc: Document, tables: list[Table]) -> Iterator[tuple[Secti
 
 
 def chunk_document(
-    doc: Document, tables: list[Table], cut: Cut, size: int = 200, overlap: int = 1
+    doc: Document,
+    tables: list[Table],
+    cut: Cut,
+    profile: Profile,
+    size: int = 200,
+    overlap: int = 1,
 ) -> list[Chunk]:
     text = doc.text
     out: list[Chunk] = []
@@ -147,7 +153,7 @@ def chunk_document(
                 text=body,
                 section=sec.path,
                 role=role or sec.role,
-                industries=industries_of(f"{sec.title}\n{context}\n{body}"),
+                industries=profile.industries_of(f"{sec.title}\n{context}\n{body}"),
                 page=doc.page_at(a) or -1,
                 kind=kind,
                 context=context,

@@ -1,5 +1,5 @@
-"""The corpus folder: which files to ingest, their sidecar metadata, and the
-manifest of documents the corpus is expected to hold."""
+"""The corpus folder: which files to ingest, their sidecar metadata, and which
+of the documents the profile expects are missing."""
 
 from __future__ import annotations
 
@@ -9,26 +9,12 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from policyqa.profile import Expected
+
 from .loaders import SUPPORTED
 
-MANIFEST = "manifest.json"
 SIDECAR = ".meta.json"
-
-
-@dataclass(frozen=True)
-class Expected:
-    id: str
-    title: str
-    doc_type: str
-    file: str = ""
-    match: tuple[str, ...] = ()
-    adopted: str = ""
-
-    def matches(self, doc_id: str, path: str, title: str) -> bool:
-        name = Path(path).name
-        if doc_id == self.id or (self.file and name == self.file):
-            return True
-        return any(m in name or m in title for m in self.match)
+NOT_DOCUMENTS = ("profile.toml", "readme.md", "readme.txt")
 
 
 @dataclass
@@ -39,14 +25,16 @@ class CorpusFiles:
 
 def discover(paths: list[Path]) -> CorpusFiles:
     """Files to ingest under the given files or folders, in a stable order.
-    Metadata sidecars and the manifest are not documents."""
+    Metadata sidecars, the domain profile and read-me files are not documents."""
     found = CorpusFiles([])
     for root in paths:
         candidates = sorted(p for p in root.rglob("*") if p.is_file()) if root.is_dir() else [root]
         for p in candidates:
-            if p.name == MANIFEST or p.name.endswith(SIDECAR) or p.name.startswith("."):
-                continue
-            if p.name.lower() in ("readme.md", "readme.txt"):
+            if (
+                p.name.endswith(SIDECAR)
+                or p.name.startswith(".")
+                or p.name.lower() in NOT_DOCUMENTS
+            ):
                 continue
             if p.suffix.lower() not in SUPPORTED:
                 reason = f"unsupported file type {p.suffix or '(none)'}; supported: {', '.join(SUPPORTED)}"
@@ -87,25 +75,7 @@ def doc_ids(files: list[Path]) -> dict[Path, str]:
     return out
 
 
-def expected_documents(corpus_dir: Path) -> list[Expected]:
-    manifest = Path(corpus_dir) / MANIFEST
-    if not manifest.exists():
-        return []
-    data = json.loads(manifest.read_text(encoding="utf-8"))
-    return [
-        Expected(
-            id=d["id"],
-            title=d["title"],
-            doc_type=d.get("doc_type", "document"),
-            file=d.get("file", ""),
-            match=tuple(d.get("match", ())),
-            adopted=d.get("adopted", ""),
-        )
-        for d in data.get("documents", [])
-    ]
-
-
-def missing_documents(expected: list[Expected], indexed: list[dict]) -> list[Expected]:
+def missing_documents(expected: tuple[Expected, ...], indexed: list[dict]) -> list[Expected]:
     """Expected documents no indexed document matches (`indexed`: dicts with doc_id, path, title)."""
     return [
         e

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from policyqa.documents import Chunk, Document, TableRecord, sha256
 from policyqa.language import Tokenizer
+from policyqa.profile import Profile, generic_profile
 
 from .chunker import chunk_document
 from .clean import clean
@@ -33,13 +34,15 @@ def parse_file(
     overlap: int = 1,
     max_mb: float = 20.0,
     doc_id: str | None = None,
+    profile: Profile | None = None,
 ) -> ParsedDocument:
     """Load, clean, structure, chunk and link one file. Raises LoadError for bad files.
-    `doc_id` defaults to the sidecar's id or the file name."""
+    `doc_id` defaults to the sidecar's id or the file name; `profile` to the generic one."""
+    profile = profile or generic_profile()
     raw = load(Path(path), max_mb=max_mb)
     meta = sidecar(Path(path))
     cleaned = clean(raw)
-    sections = parse_sections(cleaned)
+    sections = parse_sections(cleaned, profile)
     tables = parse_tables(cleaned)
     records: list[TableRecord] = [r for t in tables for r in table_records(cleaned, t)]
     title = meta.get("title") or _first_line(cleaned.text) or Path(path).stem
@@ -62,7 +65,7 @@ def parse_file(
         sections=sections,
         tables=records,
     )
-    chunks = chunk_document(doc, tables, tokenizer.cut, size=size, overlap=overlap)
+    chunks = chunk_document(doc, tables, tokenizer.cut, profile, size=size, overlap=overlap)
     return ParsedDocument(doc, chunks, problem_links(doc, tokenizer))
 
 

@@ -1,9 +1,12 @@
 """Link each problem section to the countermeasure sections that answer it.
 
 Computed at ingest from the document itself: TF-IDF cosine over jieba terms
-of each section (title counted three times, as titles name the topic). A
-problem links to its best countermeasure and to any other within `ratio` of
-the best, so "人才金融要素" reaches both 人才 and 金融 countermeasures.
+of each section (title counted three times, as titles name the topic). Terms
+found in more than half of these sections (the document's own subject, such
+as its region or "协同发展") say nothing about which problem a measure answers
+and are left out. A problem links to its best countermeasure and to any other
+within `ratio` of the best, so "人才金融要素" reaches both 人才 and 金融
+countermeasures.
 """
 
 from __future__ import annotations
@@ -14,21 +17,6 @@ from collections import Counter
 from policyqa.documents import Document, Section
 from policyqa.language import Tokenizer
 
-GENERIC = {
-    "产业",
-    "协同",
-    "发展",
-    "区域",
-    "成渝",
-    "三大",
-    "集群",
-    "加强",
-    "推动",
-    "建设",
-    "问题",
-    "对策",
-}
-
 
 def leaves(doc: Document, role: str) -> list[Section]:
     """Sections of a role with no subsection of the same role."""
@@ -38,7 +26,7 @@ def leaves(doc: Document, role: str) -> list[Section]:
 
 def _terms(tokenizer: Tokenizer, title: str, body: str) -> Counter:
     terms = tokenizer.terms(title) * 3 + tokenizer.terms(body)
-    return Counter(t for t in terms if t not in GENERIC and len(t) > 1)
+    return Counter(t for t in terms if len(t) > 1)
 
 
 def _cosine(a: dict, b: dict) -> float:
@@ -68,6 +56,12 @@ def problem_links(
         ]
     df = Counter(t for v in texts.values() for t in v)
     n = len(texts)
+    common = {t for t, d in df.items() if d > n / 2}
+    texts = {k: Counter({t: c for t, c in v.items() if t not in common}) for k, v in texts.items()}
+    paragraphs = {
+        k: [Counter({t: c for t, c in v.items() if t not in common}) for v in vs]
+        for k, vs in paragraphs.items()
+    }
 
     def weigh(v: Counter) -> dict[str, float]:
         return {t: c * math.log(1 + n / df[t]) for t, c in v.items() if t in df}

@@ -6,50 +6,12 @@ import re
 from dataclasses import dataclass
 
 from policyqa.documents import Section, TableRecord
+from policyqa.profile import Profile
 
 from .clean import CleanText, Unit
 from .headings import heading_info, number_rank
 
-ROLE_WORDS = (
-    ("references", ("参考文献",)),
-    ("abstract", ("摘要", "English abstract")),
-    ("review", ("文献综述", "研究综述", "文献回顾")),
-    ("problem", ("问题", "不足", "短板", "困难", "挑战", "制约", "瓶颈", "薄弱")),
-    ("countermeasure", ("对策", "建议", "措施", "路径", "举措", "重点任务", "主要任务", "保障")),
-    ("status", ("现状", "成效", "基本情况", "发展基础", "进展")),
-    ("introduction", ("引言", "前言", "总则", "总体要求", "指导思想")),
-)
-INDUSTRY_WORDS = {
-    "电子信息": (
-        "电子信息",
-        "集成电路",
-        "芯片",
-        "半导体",
-        "晶圆",
-        "新型显示",
-        "电脑",
-        "5G",
-        "软件",
-        "传感器",
-    ),
-    "汽车": ("汽车", "整车", "汽摩", "智能网联", "动力电池", "车联网", "零部件", "汽配"),
-    "装备制造": ("装备", "数控机床", "机器人", "轨道交通", "航空", "增材制造", "风电"),
-}
-
-
 _ARTICLE = re.compile(r"^第.+条$")
-
-
-def role_of(title: str) -> str | None:
-    # "存在的问题" outranks "协同发展" in "…协同发展存在的问题"; first match in order wins
-    for role, words in ROLE_WORDS:
-        if any(w in title for w in words):
-            return role
-    return None
-
-
-def industries_of(text: str) -> str:
-    return ",".join(name for name, words in INDUSTRY_WORDS.items() if any(w in text for w in words))
 
 
 @dataclass
@@ -67,84 +29,89 @@ def _ascii_share(text: str) -> float:
     return sum(ch.isascii() for ch in text) / max(len(text), 1)
 
 
-def parse_sections(clean: CleanText) -> list[Section]:
+class _Sections:
+    """The open headings as a stack; closing one records its Section."""
+
+    def __init__(self, profile: Profile) -> None:
+        self.profile = profile
+        self.done: list[Section] = []
+        self.stack: list[_Open] = []
+
+    def close(self, until_rank: int, at: int) -> None:
+        while self.stack and self.stack[-1].rank >= until_rank:
+            s = self.stack.pop()
+            level = len(self.stack) + 1
+            self.done.append(
+                Section(s.number, s.title, level, s.start, s.body_start, at, s.role, s.path)
+            )
+
+    def open(self, number: str, title: str, rank: int, start: int, body_start: int) -> None:
+        self.close(rank, start)
+        parent = self.stack[-1] if self.stack else None
+        parent_role = parent.role if parent else "other"
+        # a subsection keeps its chapter's role ("对策 > 4.5 深化金融一体化"), except in a
+        # chapter that names several roles ("发展现状与存在的问题 > 一、发展现状" is status)
+        own = self.profile.role_of(title)
+        named = self.profile.roles_in(parent.title) if parent else set()
+        role = (
+            own
+            if own and (parent_role in ("other", "introduction") or own in named)
+            else parent_role
+        )
+        path = " > ".join(t for t in [s.title for s in self.stack] + [title] if t)
+        self.stack.append(_Open(number, title, rank, start, body_start, role, path))
+
+    def close_items(self, rank: int, at: int) -> None:
+        """A numbered paragraph ("（三）区域协同有待加强。跨区域…") ends the previous item of
+        its rank, so its text is not filed under that item; an article (第X条) keeps its items."""
+        stack = self.stack
+        n = len(stack)
+        while n > 1 and stack[n - 1].rank >= rank and not _ARTICLE.match(stack[n - 1].number):
+            n -= 1
+        if n < len(stack):
+            self.close(stack[n].rank, at)
+
+
+def parse_sections(clean: CleanText, profile: Profile) -> list[Section]:
     """Sections in document order. Text before the first heading becomes a
     title block (role other); in a paper, body text between the abstract and
     the first numbered heading becomes 引言; English back matter after the
     references becomes its own abstract section."""
     text = clean.text
-    done: list[Section] = []
-    stack: list[_Open] = []
-
-    def close(until_rank: int, at: int) -> None:
-        while stack and stack[-1].rank >= until_rank:
-            s = stack.pop()
-            level = len(stack) + 1
-            done.append(
-                Section(s.number, s.title, level, s.start, s.body_start, at, s.role, s.path)
-            )
-
-    def open_(number: str, title: str, rank: int, start: int, body_start: int) -> None:
-        close(rank, start)
-        parent_role = stack[-1].role if stack else "other"
-        parent_title = stack[-1].title if stack else ""
-        # a subsection keeps its chapter's role ("对策 > 4.5 深化金融一体化"), except in a
-        # chapter that names several roles ("发展现状与存在的问题 > 一、发展现状" is status)
-        own = role_of(title)
-        if own and (parent_role in ("other", "introduction") or own in _roles_in(parent_title)):
-            role = own
-        else:
-            role = parent_role
-        path = " > ".join(t for t in [s.title for s in stack] + [title] if t)
-        stack.append(_Open(number, title, rank, start, body_start, role, path))
-
-    def close_items(rank: int, at: int) -> None:
-        """A numbered paragraph ("（三）区域协同有待加强。跨区域…") ends the previous item of
-        its rank, so its text is not filed under that item; an article (第X条) keeps its items."""
-        n = len(stack)
-        while n > 1 and stack[n - 1].rank >= rank and not _ARTICLE.match(stack[n - 1].number):
-            n -= 1
-        if n < len(stack):
-            close(stack[n].rank, at)
-
+    secs = _Sections(profile)
     first = clean.units[0].start if clean.units else 0
-    open_("", "", 0, first, first)  # title block / preamble
-    stack[-1].rank = 0
+    secs.open("", "", 0, first, first)  # title block / preamble
     for unit in clean.units:
         line = text[unit.start : unit.end]
         item_rank = number_rank(line) if unit.kind == "text" else None
         if item_rank:
-            close_items(item_rank, unit.start)
-        top = stack[-1]
+            secs.close_items(item_rank, unit.start)
+        top = secs.stack[-1]
         if unit.kind == "heading":
-            open_(_number(line), line, unit.level, unit.start, unit.end)
+            secs.open(_number(line), line, unit.level, unit.start, unit.end)
         elif unit.kind == "inline":
             info = heading_info(line)
             title = info.title if info else line.split()[0][:12]
-            open_(_number(line), title, unit.level, unit.start, unit.start)
+            secs.open(_number(line), title, unit.level, unit.start, unit.start)
         elif unit.kind == "text" and top.title == "摘要":
-            open_("", "引言", 1, unit.start, unit.start)
-            stack[-1].role = "introduction"
-        elif (
-            top.role == "references"
-            and unit.kind in ("text", "label")
-            and not re.match(r"^[-•]?\s*\[\d+\]", line)
-            and _ascii_share(line) > 0.7
-        ):
-            open_("", "English abstract", 1, unit.start, unit.start)
-    close(-1, len(text))
-    done.sort(key=lambda s: (s.start, s.level))
+            secs.open("", "引言", 1, unit.start, unit.start)
+            secs.stack[-1].role = "introduction"
+        elif top.role == "references" and unit.kind in ("text", "label") and _english(line):
+            secs.open("", "English abstract", 1, unit.start, unit.start)
+    secs.close(-1, len(text))
+    done = sorted(secs.done, key=lambda s: (s.start, s.level))
     return [s for s in done if s.end > s.start]
+
+
+def _english(line: str) -> bool:
+    """English back matter, not a reference entry ("[3] …")."""
+    return not re.match(r"^[-•]?\s*\[\d+\]", line) and _ascii_share(line) > 0.7
 
 
 def _number(line: str) -> str:
     """The heading's number ("第一章", "（一）", "3.2"), '' when a format marks it unnumbered."""
     info = heading_info(line)
     return info.number if info else ""
-
-
-def _roles_in(title: str) -> set[str]:
-    return {role for role, words in ROLE_WORDS if any(w in title for w in words)}
 
 
 def leaf_section(sections: list[Section], offset: int) -> Section:

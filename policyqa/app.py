@@ -22,8 +22,9 @@ from policyqa.index.filters import Filters
 from policyqa.index.manifest import read_manifest
 from policyqa.index.retriever import HybridRetriever
 from policyqa.indexing import IngestSummary, ingest
-from policyqa.ingest.corpus import expected_documents, missing_documents
+from policyqa.ingest.corpus import missing_documents
 from policyqa.language import Tokenizer, current_vocabulary, tokenizer_for
+from policyqa.profile import Profile, profile_for
 from policyqa.results import (
     AskResult,
     DocumentInfo,
@@ -45,11 +46,19 @@ class PolicyQA:
         self.settings = settings
         self._embedder = embedder
         self._tokenizer = tokenizer
+        self._profile: Profile | None = None
         self._retrievers: dict[str, HybridRetriever] = {}
         self._assistants: dict[str, object] = {}
         self._lock = threading.RLock()
 
     # ---- loaded when first needed
+
+    @property
+    def profile(self) -> Profile:
+        with self._lock:
+            if self._profile is None:
+                self._profile = profile_for(self.settings)
+            return self._profile
 
     @property
     def tokenizer(self) -> Tokenizer:
@@ -140,7 +149,7 @@ class PolicyQA:
         indexed = [{"doc_id": d.doc_id, "path": d.path, "title": d.title} for d in docs]
         missing = [
             MissingDocument(e.id, e.title, e.doc_type, e.adopted)
-            for e in missing_documents(expected_documents(s.corpus), indexed)
+            for e in missing_documents(self.profile.expected, indexed)
         ]
         if manifest is None:
             return IndexStatus(str(s.index_dir.resolve()), False, missing=missing)

@@ -9,19 +9,6 @@ import hashlib
 import json
 from dataclasses import asdict, dataclass, field
 
-ROLES = (
-    "abstract",
-    "introduction",
-    "review",
-    "status",
-    "problem",
-    "countermeasure",
-    "table",
-    "references",
-    "other",
-)
-INDUSTRIES = ("电子信息", "汽车", "装备制造")
-
 
 def sha256(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()

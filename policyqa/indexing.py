@@ -24,10 +24,10 @@ from policyqa.index.embedder import Embedder
 from policyqa.index.generation import check_sizes
 from policyqa.index.lock import WriterLock
 from policyqa.index.manifest import FileEntry, Manifest, read_manifest
-from policyqa.ingest.corpus import MANIFEST as EXPECTED
-from policyqa.ingest.corpus import discover, doc_ids, expected_documents, missing_documents
+from policyqa.ingest.corpus import discover, doc_ids, missing_documents
 from policyqa.ingest.document import parse_file
 from policyqa.language import Tokenizer
+from policyqa.profile import Profile, profile_for
 from policyqa.settings import Settings
 
 Progress = Callable[[str, int, int], None]
@@ -93,23 +93,13 @@ def ingest(
         found = discover(paths or default_paths(settings))
         skipped = [(str(p), reason) for p, reason in found.skipped]
         summary.files = len(found.files)
-        key = build_key(settings, embedder, tokenizer, found.files)
+        profile = profile_for(settings)
+        key = build_key(settings, embedder, tokenizer, profile, found.files)
         if live and live.build_key == key and _intact(settings, live):
             _unchanged(summary, live, skipped)
         else:
-            _build(
-                settings,
-                embedder,
-                tokenizer,
-                found.files,
-                live,
-                current,
-                key,
-                summary,
-                skipped,
-                progress,
-                embed_cache,
-            )
+            job = _Job(settings, embedder, tokenizer, profile, live, key, embed_cache)
+            job.run(found.files, current, summary, skipped, progress)
     summary.seconds = time.perf_counter() - started
     return summary
 
@@ -138,30 +128,70 @@ def _unchanged(summary: IngestSummary, live: Manifest, skipped: list[tuple[str, 
     summary.generation = live.generation
 
 
-def _build(
-    settings, embedder, tokenizer, files, live, current, key, summary, skipped, progress, cache
-):
-    stages = Stages()
-    generation = next_generation(settings, current)
-    builder = GenerationBuilder(settings, embedder, tokenizer, live, generation, cache, stages)
-    entries: dict[str, FileEntry] = {}
-    errors: dict[str, str] = {}
-    old = live.files if live else {}
-    try:
+class _Job:
+    """One new generation: parse every file in turn and stream it into the builder."""
+
+    def __init__(self, settings, embedder, tokenizer, profile, live, key, cache) -> None:
+        self.settings, self.tokenizer, self.profile = settings, tokenizer, profile
+        self.live, self.key = live, key
+        self.embedder, self.cache = embedder, cache
+        self.stages = Stages()
+
+    def run(self, files, current, summary: IngestSummary, skipped, progress) -> None:
+        s = self.settings
+        generation = next_generation(s, current)
+        builder = GenerationBuilder(
+            s,
+            self.embedder,
+            self.tokenizer,
+            self.live,
+            generation,
+            self.profile,
+            self.cache,
+            self.stages,
+        )
+        old = self.live.files if self.live else {}
+        try:
+            entries, errors = self._parse_all(files, builder, old, summary, progress)
+            indexed = [
+                {"doc_id": e.doc_id, "path": p, "title": e.title} for p, e in entries.items()
+            ]
+            missing = [m.title for m in missing_documents(self.profile.expected, indexed)]
+            manifest = builder.finish(
+                entries, missing, errors, self.key, self.tokenizer.vocabulary_key
+            )
+        finally:
+            builder.close()
+        # a file that failed to load this time keeps nothing: its chunks are removed
+        summary.removed = len(set(old) - set(entries))
+        summary.errors = skipped + sorted(errors.items())
+        summary.missing = missing
+        summary.chunks = manifest.chunk_count
+        summary.embedded = builder.embedded
+        summary.generation = generation
+        summary.stages = self.stages.seconds
+        # keep the previous generation for readers still holding it; drop older ones
+        remove_leftovers(s, manifest, keep_previous=True)
+
+    def _parse_all(self, files, builder, old, summary, progress):
+        s = self.settings
+        entries: dict[str, FileEntry] = {}
+        errors: dict[str, str] = {}
         ids = doc_ids(files)
         for n, path in enumerate(files):
             if progress:
                 progress("parse", n, len(files))
             try:
-                parsed = stages.timed(
+                parsed = self.stages.timed(
                     "load+clean+chunk",
                     parse_file,
                     path,
-                    tokenizer,
-                    settings.chunk_size,
-                    settings.chunk_overlap,
-                    settings.max_file_mb,
+                    self.tokenizer,
+                    s.chunk_size,
+                    s.chunk_overlap,
+                    s.max_file_mb,
                     ids[path],
+                    self.profile,
                 )
             except LoadError as exc:
                 errors[exc.path] = exc.reason
@@ -178,21 +208,7 @@ def _build(
                 d.doc_id, d.title, d.doc_type, d.content_hash, len(parsed.chunks)
             )
             builder.add(parsed)
-        indexed = [{"doc_id": e.doc_id, "path": p, "title": e.title} for p, e in entries.items()]
-        missing = [m.title for m in missing_documents(expected_documents(settings.corpus), indexed)]
-        manifest = builder.finish(entries, missing, errors, key, tokenizer.vocabulary_key)
-    finally:
-        builder.close()
-    # a file that failed to load this time keeps nothing: its chunks are removed
-    summary.removed = len(set(old) - set(entries))
-    summary.errors = skipped + sorted(errors.items())
-    summary.missing = missing
-    summary.chunks = manifest.chunk_count
-    summary.embedded = builder.embedded
-    summary.generation = generation
-    summary.stages = stages.seconds
-    # keep the previous generation for readers still holding it; drop older ones
-    remove_leftovers(settings, manifest, keep_previous=True)
+        return entries, errors
 
 
 def file_key(path: Path, max_mb: float) -> str:
@@ -216,11 +232,14 @@ def file_key(path: Path, max_mb: float) -> str:
 
 
 def build_key(
-    settings: Settings, embedder: Embedder, tokenizer: Tokenizer, files: list[Path]
+    settings: Settings,
+    embedder: Embedder,
+    tokenizer: Tokenizer,
+    profile: Profile,
+    files: list[Path],
 ) -> str:
     """Everything a generation is made from: equal keys mean an identical index."""
     ids = doc_ids(files)
-    expected = Path(settings.corpus) / EXPECTED
     parts = [
         INDEX_FORMAT,
         settings.chunk_size,
@@ -228,7 +247,8 @@ def build_key(
         settings.max_file_mb,
         embedder.name,
         tokenizer.vocabulary_key,
-        file_key(expected, 1) if expected.exists() else "",
+        profile.key,
+        [e.title for e in profile.expected],
         [[str(p), ids[p], file_key(p, settings.max_file_mb)] for p in files],
     ]
     return hashlib.sha256(json.dumps(parts, ensure_ascii=False).encode()).hexdigest()

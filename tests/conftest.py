@@ -22,8 +22,10 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
 
-from policyqa.settings import ROOT, Settings  # noqa: E402
+from policyqa.settings import Settings  # noqa: E402
 
+# the checkout: product code never knows where it lives, tests read its corpus and eval files
+ROOT = Path(__file__).resolve().parents[1]
 PAPER = ROOT / "corpus" / "paper-chengyu-three-clusters-2025.txt"
 ARTIFACTS = ROOT / "test-artifacts"
 
@@ -32,6 +34,7 @@ class FakeEmbedder:
     """Hash-seeded unit vectors: same text, same vector; fast and offline."""
 
     name = "fake-embedder"
+    backend = "fake"
 
     def __init__(self, dim: int = 32) -> None:
         self._dim = dim
@@ -52,6 +55,9 @@ class FakeEmbedder:
             out[i] = v / np.linalg.norm(v)
         return out
 
+    def embed_query(self, text: str) -> np.ndarray:
+        return self.embed([text])[0]
+
 
 @pytest.fixture
 def fake_embedder() -> FakeEmbedder:
@@ -60,7 +66,7 @@ def fake_embedder() -> FakeEmbedder:
 
 @pytest.fixture(scope="session")
 def tokenizer(tmp_path_factory):
-    from policyqa.index.retriever import tokenizer_for
+    from policyqa.language import tokenizer_for
 
     return tokenizer_for(Settings.from_env(home=tmp_path_factory.mktemp("tok-home")))
 
@@ -87,20 +93,27 @@ def real_embedder():
 @pytest.fixture(scope="session")
 def paper_settings(tmp_path_factory, real_embedder, tokenizer) -> Settings:
     """The real paper indexed once per session with the real packaged model."""
-    from policyqa.index.builder import ingest
+    from policyqa.indexing import ingest
 
     home = tmp_path_factory.mktemp("paper-home")
-    s = Settings.from_env(home=home)
+    s = Settings.from_env(home=home, corpus=ROOT / "corpus")
     summary = ingest(s, real_embedder, tokenizer)
     assert summary.chunks > 0 and not summary.errors
     return s
 
 
 @pytest.fixture(scope="session")
-def paper_retriever(paper_settings, real_embedder, tokenizer):
-    from policyqa.index.retriever import HybridRetriever
+def paper_app(paper_settings, real_embedder, tokenizer):
+    """The facade over the paper index, sharing the session's model and tokenizer."""
+    from policyqa.app import PolicyQA
 
-    return HybridRetriever(paper_settings, real_embedder, tokenizer)
+    return PolicyQA(paper_settings, real_embedder, tokenizer)
+
+
+@pytest.fixture(scope="session")
+def paper_retriever(paper_app):
+    """The hybrid retriever over the paper index (the one `paper_app` uses)."""
+    return paper_app.retriever("hybrid")
 
 
 @pytest.fixture(scope="session")

@@ -15,6 +15,10 @@ from policyqa import documents
 from policyqa.ingest.chunker import chunk_document
 from policyqa.ingest.clean import clean
 from policyqa.ingest.structure import parse_sections, parse_tables
+from policyqa.profile import load_profile
+
+# the shipped corpus's own profile: its region and industries
+PAPER_PROFILE = load_profile(Path(__file__).resolve().parent.parent / "corpus" / "profile.toml")
 
 CJK_FONT = Path("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc")
 SYNTHETIC_LABEL = "【合成测试文档，非真实政策文本】"
@@ -186,7 +190,17 @@ def build(text: str, cut, size: int = 200, overlap: int = 1, fmt: str = "txt"):
         text=cleaned.text,
         original=text,
         content_hash=documents.sha256(text),
-        sections=parse_sections(cleaned),
+        sections=parse_sections(cleaned, PAPER_PROFILE),
     )
     tables = parse_tables(cleaned)
-    return cleaned, doc, chunk_document(doc, tables, cut, size=size, overlap=overlap)
+    return cleaned, doc, chunk_document(doc, tables, cut, PAPER_PROFILE, size=size, overlap=overlap)
+
+
+class Documents:
+    """What `policyqa.assistant.compose.verify` reads of an index: documents by id."""
+
+    def __init__(self, *docs: documents.Document) -> None:
+        self._docs = {d.doc_id: d for d in docs}
+
+    def document(self, doc_id: str) -> documents.Document | None:
+        return self._docs.get(doc_id)

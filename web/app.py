@@ -29,18 +29,23 @@ from .handlers import Handlers, user_errors
 
 log = logging.getLogger(__name__)
 
-EXAMPLES = (
-    "成渝新能源汽车本地配套率是多少？",
-    "针对产业链薄弱有什么对策？",
-    "成渝地区三大产业集群协同发展存在哪些问题？",
-)
-INDUSTRY_CHOICES = [("全部产业", ""), "电子信息", "汽车", "装备制造"]
-ROLE_CHOICES = [
-    ("全部章节", ""),
-    ("现状", "status"),
-    ("问题", "problem"),
-    ("对策", "countermeasure"),
-]
+ROLE_FILTERS = ("status", "problem", "countermeasure", "target", "liability")
+GENERIC_EXAMPLES = ("有哪些主要任务？", "违反规定会受到什么处罚？")
+
+
+def examples(app: PolicyQA) -> tuple[str, ...]:
+    return app.profile.examples or GENERIC_EXAMPLES
+
+
+def industry_choices(app: PolicyQA) -> list:
+    return [("全部产业", "")] + [i.label for i in app.profile.industries]
+
+
+def role_choices(app: PolicyQA) -> list:
+    labels = app.profile.role_labels
+    return [("全部章节", "")] + [(labels.get(r, r), r) for r in ROLE_FILTERS if r in labels]
+
+
 CONCURRENCY = 4  # answers computed at once; the rest wait in the queue
 QUEUE_SIZE = 128
 
@@ -87,7 +92,7 @@ def build_app(app: PolicyQA) -> gr.Blocks:
                         send = gr.Button("发送", variant="primary", scale=1, elem_id="pq-send")
                     gr.Markdown("**示例问题**（点击即问）")
                     with gr.Row():
-                        example_buttons = [gr.Button(q, size="sm") for q in EXAMPLES]
+                        example_buttons = [gr.Button(q, size="sm") for q in examples(app)]
                     with gr.Row():
                         clear = gr.Button("清空对话", size="sm", elem_id="pq-clear")
                         copy = gr.Button("复制回答（Markdown）", size="sm", elem_id="pq-copy")
@@ -105,8 +110,13 @@ def build_app(app: PolicyQA) -> gr.Blocks:
                 with gr.Column(scale=2):
                     with gr.Accordion("筛选", open=False):
                         doc = gr.Dropdown(h.doc_choices(), value="", label="文档")
-                        industry = gr.Dropdown(INDUSTRY_CHOICES, value="", label="产业")
-                        role = gr.Dropdown(ROLE_CHOICES, value="", label="章节类型")
+                        industry = gr.Dropdown(
+                            industry_choices(app),
+                            value="",
+                            label="产业",
+                            visible=bool(app.profile.industries),
+                        )
+                        role = gr.Dropdown(role_choices(app), value="", label="章节类型")
                     sources = gr.HTML(
                         '<div class="pq-empty">回答引用的段落会显示在这里。</div>',
                         label="来源",
@@ -130,8 +140,13 @@ def build_app(app: PolicyQA) -> gr.Blocks:
                 with gr.Row():
                     k = gr.Slider(1, 50, value=10, step=1, label="返回条数")
                     s_doc = gr.Dropdown(h.doc_choices(), value="", label="文档")
-                    s_industry = gr.Dropdown(INDUSTRY_CHOICES, value="", label="产业")
-                    s_role = gr.Dropdown(ROLE_CHOICES, value="", label="章节类型")
+                    s_industry = gr.Dropdown(
+                        industry_choices(app),
+                        value="",
+                        label="产业",
+                        visible=bool(app.profile.industries),
+                    )
+                    s_role = gr.Dropdown(role_choices(app), value="", label="章节类型")
                 with gr.Row():
                     csv_file = gr.DownloadButton("导出 CSV", size="sm", elem_id="pq-csv")
                     json_file = gr.DownloadButton("导出 JSON", size="sm", elem_id="pq-json")
@@ -197,8 +212,8 @@ def build_app(app: PolicyQA) -> gr.Blocks:
 
 def warm_up(app: PolicyQA) -> None:
     """Load the index, model and tokenizer before the first user arrives."""
-    app.search(EXAMPLES[0], k=1)
-    app.ask(EXAMPLES[0])
+    app.search(examples(app)[0], k=1)
+    app.ask(examples(app)[0])
 
 
 def _auth(settings: Settings) -> list[tuple[str, str]] | None:

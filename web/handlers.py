@@ -80,7 +80,7 @@ class Handlers:
                 history=_history(turns),
                 filters=_filters(doc, industry, role),
                 use_llm=self.use_llm,
-            )
+            ).to_dict()
         except PolicyQAError as exc:
             chatbot[-1] = {"role": "assistant", "content": "⚠️ " + ui.md_text(str(exc))}
             yield chatbot, skip, skip, skip, turns, skip, skip

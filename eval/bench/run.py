@@ -72,27 +72,14 @@ def run_bench(
             timings[name] = round(time.perf_counter() - t, 1)
 
     try:
-        app = PolicyQA(settings.with_(home=root / "home"))
-        t = time.perf_counter()
-        app.embedder.embed(["预热"] * 4)
-        result["model"] = {"name": app.embedder.name, "load_s": round(time.perf_counter() - t, 3)}
-        log(f"model loaded in {result['model']['load_s']:.1f} s (excluded from timings)")
-        t = time.perf_counter()
-        home = _ingested(app, root, quick, result if "ingest" in wanted else None)
-        timings["ingest"] = round(time.perf_counter() - t, 1)
-        queries = bench_queries(50 if quick else 250)
-        section("latency", lambda: measure_queries(home, queries))
-        section("cold_start", lambda: measure_cold_start(home, queries[0], root))
-        fresh = bench_queries(CONCURRENT_CALLS, variant=2)  # no cached query vectors
-        section("concurrency", lambda: measure_concurrency(home.ask, fresh, "ask"))
-        if {"ingest", "latency"} <= wanted:
-            section("baseline", lambda: measure_baseline(app, root, queries, result))
-        sizes = [80, 800] if quick else [80, 8000, scale or LARGE]
-        if scale and quick:
-            sizes = [80, scale]
-        section(
-            "scale",
-            lambda: measure_scale(app, root, sizes, 50 if quick else 125, one_process=quick),
+        _run_sections(
+            PolicyQA(settings.with_(home=root / "home")),
+            root,
+            quick,
+            scale,
+            wanted,
+            result,
+            section,
         )
     finally:
         shutil.rmtree(root, ignore_errors=True)
@@ -103,6 +90,27 @@ def run_bench(
     print(target_table(result["targets"]))
     print(f"\nreport: {report_dir / 'bench.md'}")
     return result
+
+
+def _run_sections(app, root, quick, scale, wanted, result, section) -> None:
+    t = time.perf_counter()
+    app.embedder.embed(["预热"] * 4)
+    result["model"] = {"name": app.embedder.name, "load_s": round(time.perf_counter() - t, 3)}
+    log(f"model loaded in {result['model']['load_s']:.1f} s (excluded from timings)")
+    t = time.perf_counter()
+    home = _ingested(app, root, quick, result if "ingest" in wanted else None)
+    result["section_seconds"]["ingest"] = round(time.perf_counter() - t, 1)
+    queries = bench_queries(50 if quick else 250)
+    section("latency", lambda: measure_queries(home, queries))
+    section("cold_start", lambda: measure_cold_start(home, queries[0], root))
+    fresh = bench_queries(CONCURRENT_CALLS, variant=2)  # no cached query vectors
+    section("concurrency", lambda: measure_concurrency(home.ask, fresh, "ask"))
+    if {"ingest", "latency"} <= wanted:
+        section("baseline", lambda: measure_baseline(app, root, queries, result))
+    sizes = [80, scale or 800] if quick else [80, 8000, scale or LARGE]
+    section(
+        "scale", lambda: measure_scale(app, root, sizes, 50 if quick else 125, one_process=quick)
+    )
 
 
 def _ingested(app: PolicyQA, root: Path, quick: bool, result: dict | None) -> PolicyQA:

@@ -9,10 +9,12 @@ import re
 
 import pytest
 
-from policyqa.assistant.answer import Assistant
-from policyqa.assistant.compose import Citation, QuoteError, verify
+from policyqa.assistant.assistant import Assistant
+from policyqa.assistant.compose import QuoteError, verify
 from policyqa.documents import Chunk, Document
-from policyqa.settings import ROOT
+from policyqa.results import Citation
+from tests.conftest import ROOT
+from tests.fixtures import Documents
 
 integration = pytest.mark.integration
 
@@ -23,18 +25,18 @@ PROBLEMS = "成渝双城经济圈三大产业集群协同发展存在哪些问�
 
 @pytest.fixture(scope="module")
 def assistant(paper_settings, paper_retriever) -> Assistant:
-    return Assistant(paper_settings, paper_retriever)
+    return Assistant(paper_retriever.reader, max_question_chars=paper_settings.max_question_chars)
 
 
 def sections(result) -> list[str]:
     return [c.chunk.section for c in result.citations]
 
 
-def assert_verbatim(result, snap) -> None:
+def assert_verbatim(result, reader) -> None:
     for c in result.to_dict()["citations"]:
-        chunk = snap.chunks[snap.row_of[c["chunk_id"]]]
+        chunk = reader.chunk(c["chunk_id"])
         assert c["quote"] in chunk.text, c
-        assert snap.docs[c["doc_id"]].text[c["start"] : c["end"]] == c["quote"], c
+        assert reader.document(c["doc_id"]).text[c["start"] : c["end"]] == c["quote"], c
 
 
 # --- numbers -------------------------------------------------------------------
@@ -54,7 +56,7 @@ def test_number_answer_cites_the_sentence_and_the_table_row(assistant) -> None:
     # every [n] in the answer has a citation with that number
     numbers = {int(n) for n in re.findall(r"\[(\d+)\]", result.answer)}
     assert numbers == {c.n for c in result.citations}
-    assert_verbatim(result, assistant.retriever.snapshot)
+    assert_verbatim(result, assistant.reader_of())
 
 
 # --- problems and countermeasures ---------------------------------------------------
@@ -175,7 +177,7 @@ def test_spoken_wording_is_answered(assistant, question: str, fact: str) -> None
     result = assistant.ask(question)
     assert result.answerable, result.answer
     assert any(fact in c.quote for c in result.citations), result.answer
-    assert_verbatim(result, assistant.retriever.snapshot)
+    assert_verbatim(result, assistant.reader_of())
 
 
 # --- follow-ups ------------------------------------------------------------------
@@ -224,7 +226,7 @@ STRUCTURAL = [
 @integration
 @pytest.mark.slow
 def test_every_citation_is_verbatim_in_its_chunk_and_document(assistant) -> None:
-    snap = assistant.retriever.snapshot
+    reader = assistant.reader_of()
     questions = gold_questions() + STRUCTURAL
     assert len(questions) >= 40
     checked, bad, answered = 0, [], 0
@@ -233,9 +235,8 @@ def test_every_citation_is_verbatim_in_its_chunk_and_document(assistant) -> None
         answered += result.answerable
         for c in result.to_dict()["citations"]:
             checked += 1
-            row = snap.row_of.get(c["chunk_id"])
-            chunk = snap.chunks[row] if row is not None else None
-            doc = snap.docs.get(c["doc_id"])
+            chunk = reader.chunk(c["chunk_id"])
+            doc = reader.document(c["doc_id"])
             in_chunk = chunk is not None and c["quote"] in chunk.text
             in_doc = doc is not None and doc.text[c["start"] : c["end"]] == c["quote"]
             inside = chunk is not None and chunk.start <= c["start"] < c["end"] <= chunk.end
@@ -285,14 +286,15 @@ def fake_chunk(start: int = 3, end: int = 33) -> Chunk:
     )
 
 
-def fake_docs(text: str = DOC_TEXT) -> dict:
-    return {"doc": Document("doc", "doc.txt", "测试文档", text, text, "h")}
+def fake_docs(text: str = DOC_TEXT) -> Documents:
+    return Documents(Document("doc", "doc.txt", "测试文档", text, text, "h"))
 
 
 def citation(quote: str, start: int, chunk: Chunk | None = None) -> Citation:
     return Citation(1, chunk or fake_chunk(), quote, start, start + len(quote))
 
 
+@pytest.mark.unit
 def test_verify_accepts_a_verbatim_quote() -> None:
     quote = "成渝地区的新能源汽车本地配套率仅为30%"
     start = DOC_TEXT.index(quote)
@@ -300,6 +302,7 @@ def test_verify_accepts_a_verbatim_quote() -> None:
     verify(citation(quote, start), fake_docs())
 
 
+@pytest.mark.unit
 @pytest.mark.parametrize(
     ("quote", "start"),
     [
@@ -314,6 +317,7 @@ def test_verify_rejects_a_forged_citation(quote: str, start: int) -> None:
         verify(citation(quote, start), fake_docs())
 
 
+@pytest.mark.unit
 def test_verify_rejects_a_quote_whose_document_text_differs() -> None:
     quote = "成渝地区的新能源汽车本地配套率仅为30%"
     start = DOC_TEXT.index(quote)

@@ -9,11 +9,11 @@ import time
 import pytest
 from click.testing import CliRunner
 
-from policyqa.assistant.answer import Assistant
+from policyqa.assistant.assistant import Assistant
 from policyqa.cli import main
 from policyqa.errors import IndexMissingError, ModelMismatchError
-from policyqa.index.builder import ingest
 from policyqa.index.retriever import HybridRetriever
+from policyqa.indexing import ingest
 from policyqa.settings import Settings
 from tests.conftest import FakeEmbedder
 
@@ -31,17 +31,22 @@ def as_json(result) -> dict:
 def fresh(tmp_path, tokenizer, fake_embedder):
     """An assistant whose home holds no index at all."""
     settings = Settings.from_env(home=tmp_path / "empty-home", embed_model="fake-embedder")
-    return settings, Assistant(settings, HybridRetriever(settings, fake_embedder, tokenizer))
+    return settings, assistant_for(settings, HybridRetriever(settings, fake_embedder, tokenizer))
+
+
+def assistant_for(settings: Settings, retriever: HybridRetriever) -> Assistant:
+    return Assistant(retriever.reader, max_question_chars=settings.max_question_chars)
 
 
 @pytest.fixture(scope="module")
 def paper(paper_settings, paper_retriever) -> Assistant:
-    return Assistant(paper_settings, paper_retriever)
+    return assistant_for(paper_settings, paper_retriever)
 
 
 # --- empty questions (never touch the index) ---------------------------------------
 
 
+@pytest.mark.unit
 @pytest.mark.parametrize("question", ["", "   ", "\n\t\u3000 ", "\x00\x01\x1f\x7f", None], ids=repr)
 def test_empty_question_asks_for_one(fresh, question) -> None:
     _, assistant = fresh  # no index: an empty question must not need one
@@ -136,6 +141,7 @@ def test_odd_input_is_handled_without_error(paper, question) -> None:
 # --- errors that name their fix ------------------------------------------------------
 
 
+@pytest.mark.unit
 def test_missing_index_says_run_ingest(fresh) -> None:
     settings, assistant = fresh
     with pytest.raises(IndexMissingError, match="policyqa ingest") as info:
@@ -143,14 +149,15 @@ def test_missing_index_says_run_ingest(fresh) -> None:
     assert str(settings.index_dir) in str(info.value)
 
 
+@pytest.mark.unit
 def test_index_built_with_another_model_says_rebuild(settings, tokenizer, fake_embedder) -> None:
     summary = ingest(settings, fake_embedder, tokenizer)
     assert summary.chunks > 0 and not summary.errors
-    assert Assistant(settings, HybridRetriever(settings, fake_embedder, tokenizer)).ask(KNOWN)
+    assert assistant_for(settings, HybridRetriever(settings, fake_embedder, tokenizer)).ask(KNOWN)
 
     other = FakeEmbedder()
     other.name = "another-model"
-    assistant = Assistant(settings, HybridRetriever(settings, other, tokenizer))
+    assistant = assistant_for(settings, HybridRetriever(settings, other, tokenizer))
     with pytest.raises(ModelMismatchError, match="--rebuild") as info:
         assistant.ask(KNOWN)
     assert "fake-embedder" in str(info.value) and "another-model" in str(info.value)
@@ -192,6 +199,7 @@ def test_cli_model_mismatch_exits_2_naming_rebuild(settings, tokenizer, fake_emb
     assert "--rebuild" in result.stderr and "fake-embedder" in result.stderr
 
 
+@pytest.mark.unit
 def test_cli_interactive_mode_stops_on_an_empty_line(tmp_path) -> None:
     result = CliRunner().invoke(main, ["--home", str(tmp_path / "h"), "ask"], input="\n")
     assert result.exit_code == 0

@@ -2,8 +2,12 @@
 
 import json
 
-from policyqa.assistant.citation import gbt7714, section_heading
-from policyqa.settings import ROOT
+import pytest
+
+from policyqa.web.reference import gbt7714, section_heading
+from tests.conftest import ROOT
+
+pytestmark = pytest.mark.unit
 
 SECTION = (
     "3 成渝双城经济圈三大产业集群协同发展存在的问题 > 3.2 产业链关键环节薄弱,协作配套能力待加强"

@@ -8,6 +8,8 @@ import pytest
 from policyqa.assistant.followup import is_followup, resolve
 from policyqa.assistant.intent import detect
 
+pytestmark = pytest.mark.unit
+
 ELECTRONICS = "2023年成渝电子信息产业集群产值规模有多大？"
 TALENT = "成渝地区人才方面存在什么问题？"
 

@@ -27,13 +27,13 @@ def test_invoke_returns_documents_with_chunk_metadata(countermeasures, paper_ret
     assert all(d.metadata["role"] == "countermeasure" for d in docs)
     assert all(d.metadata["section"].startswith("4 ") for d in docs)
     assert any("> 4.2 推进产业链合作" in d.metadata["section"] for d in docs)
-    snap = paper_retriever.snapshot
+    reader = paper_retriever.reader()
     for d in docs:
         meta = d.metadata
         assert {"doc_id", "section", "role", "industries", "page", "start", "end"} <= set(meta)
         assert d.id == meta["chunk_id"]
-        assert d.page_content == snap.docs[meta["doc_id"]].text[meta["start"] : meta["end"]]
-        assert d.page_content == snap.chunks[snap.row_of[meta["chunk_id"]]].text
+        assert d.page_content == reader.document(meta["doc_id"]).text[meta["start"] : meta["end"]]
+        assert d.page_content == reader.chunk(meta["chunk_id"]).text
     scores = [d.metadata["score"] for d in docs]
     assert scores == sorted(scores, reverse=True)
 

@@ -10,11 +10,11 @@ import pytest
 from langchain_core.language_models.fake_chat_models import FakeListChatModel
 from langchain_core.messages import HumanMessage, SystemMessage
 
-from policyqa.assistant.answer import AskResult, Assistant
-from policyqa.assistant.compose import Citation, verify
+from policyqa.assistant.assistant import Assistant
+from policyqa.assistant.compose import verify
 from policyqa.assistant.llm import MAX_PASSAGES, build_messages, llm_answer
 from policyqa.documents import Chunk
-from policyqa.index.retriever import Hit
+from policyqa.results import AskResult, Citation, Passage
 from policyqa.settings import Settings
 
 NEV = (
@@ -40,9 +40,9 @@ def chunk(text: str, start: int, section: str, role: str) -> Chunk:
 
 
 PASSAGES = [
-    Hit(chunk(NEV, 100, "3 问题 > 3.2 产业链关键环节薄弱", "problem"), 2.0, 1),
-    Hit(chunk(IC, 500, "4 对策 > 4.2 推进产业链合作", "countermeasure"), 1.5, 2),
-    Hit(chunk(HOSTILE, 900, "附录 > <b>补贴</b>", "other"), 1.0, 3),
+    Passage(chunk(NEV, 100, "3 问题 > 3.2 产业链关键环节薄弱", "problem"), 2.0, 1),
+    Passage(chunk(IC, 500, "4 对策 > 4.2 推进产业链合作", "countermeasure"), 1.5, 2),
+    Passage(chunk(HOSTILE, 900, "附录 > <b>补贴</b>", "other"), 1.0, 3),
 ]
 
 
@@ -87,9 +87,10 @@ class TimeoutModel(FakeListChatModel):
 # --- a well-cited reply ------------------------------------------------------------
 
 
-def test_well_cited_reply_becomes_the_answer(settings, extractive) -> None:
+@pytest.mark.unit
+def test_well_cited_reply_becomes_the_answer(settings, extractive, tokenizer) -> None:
     reply = "成渝地区新能源汽车本地配套率仅为30%。[1]应重点引育晶圆制造和集成电路设计企业。[2]"
-    out = llm_answer(settings, extractive, model=FakeListChatModel(responses=[reply]))
+    out = llm_answer(settings, extractive, tokenizer, model=FakeListChatModel(responses=[reply]))
     assert out.mode == "llm"
     assert out.answer == reply
     assert [c.n for c in out.citations] == [1, 2]
@@ -101,9 +102,10 @@ def test_well_cited_reply_becomes_the_answer(settings, extractive) -> None:
     assert out.passages == extractive.passages and out.notice is None
 
 
-def test_citation_numbers_are_renumbered_in_order_of_use(settings, extractive) -> None:
+@pytest.mark.unit
+def test_citation_numbers_are_renumbered_in_order_of_use(settings, extractive, tokenizer) -> None:
     reply = "应重点引育晶圆制造和集成电路设计企业。[2]成渝地区新能源汽车本地配套率仅为30%。[1]"
-    out = llm_answer(settings, extractive, model=FakeListChatModel(responses=[reply]))
+    out = llm_answer(settings, extractive, tokenizer, model=FakeListChatModel(responses=[reply]))
     assert out.mode == "llm"
     assert out.answer == (
         "应重点引育晶圆制造和集成电路设计企业。[1]成渝地区新能源汽车本地配套率仅为30%。[2]"
@@ -115,14 +117,15 @@ def test_citation_numbers_are_renumbered_in_order_of_use(settings, extractive) -
 # --- sentences that are dropped ------------------------------------------------------
 
 
-def test_unmarked_and_unsupported_sentences_are_removed(settings, extractive) -> None:
+@pytest.mark.unit
+def test_unmarked_and_unsupported_sentences_are_removed(settings, extractive, tokenizer) -> None:
     reply = (
         "成渝地区新能源汽车本地配套率仅为30%。[1]"
         "这一比例将在明年翻倍。"  # no marker
         "火星基地的年产值达到九万亿美元。[1]"  # marker, but the passage says nothing of it
         "重庆的房价全国最高。[7]"  # a passage that does not exist
     )
-    out = llm_answer(settings, extractive, model=FakeListChatModel(responses=[reply]))
+    out = llm_answer(settings, extractive, tokenizer, model=FakeListChatModel(responses=[reply]))
     assert out.mode == "llm"
     assert out.answer == "成渝地区新能源汽车本地配套率仅为30%。[1]"
     for dropped in ("翻倍", "火星", "房价", "[7]"):
@@ -131,12 +134,13 @@ def test_unmarked_and_unsupported_sentences_are_removed(settings, extractive) ->
     assert_verbatim(out)
 
 
-def test_every_kept_sentence_ends_with_its_markers(settings, extractive) -> None:
+@pytest.mark.unit
+def test_every_kept_sentence_ends_with_its_markers(settings, extractive, tokenizer) -> None:
     reply = (
         "成渝地区新能源汽车本地配套率仅为30%,低于珠三角地区。[1] 顺便说一句，资料很全面。"
         "产业链完整性仍有较大提升空间。[1][2]"
     )
-    out = llm_answer(settings, extractive, model=FakeListChatModel(responses=[reply]))
+    out = llm_answer(settings, extractive, tokenizer, model=FakeListChatModel(responses=[reply]))
     assert out.mode == "llm"
     sentences = re.findall(r"[^。！？]+[。！？]?(?:\[\d+\])*", out.answer)
     assert sentences
@@ -147,6 +151,7 @@ def test_every_kept_sentence_ends_with_its_markers(settings, extractive) -> None
 # --- fallbacks ---------------------------------------------------------------------------
 
 
+@pytest.mark.unit
 @pytest.mark.parametrize(
     "reply",
     [
@@ -157,41 +162,48 @@ def test_every_kept_sentence_ends_with_its_markers(settings, extractive) -> None
     ],
     ids=["unsupported", "unmarked", "refusal", "empty"],
 )
-def test_reply_with_no_supported_sentence_falls_back(settings, extractive, reply: str) -> None:
-    out = llm_answer(settings, extractive, model=FakeListChatModel(responses=[reply]))
+def test_reply_with_no_supported_sentence_falls_back(
+    settings, extractive, tokenizer, reply: str
+) -> None:
+    out = llm_answer(settings, extractive, tokenizer, model=FakeListChatModel(responses=[reply]))
     assert_unchanged(out, extractive)
     assert out.notice and "LLM" in out.notice and "抽取式" in out.notice
 
 
-def test_model_timeout_falls_back_with_a_notice(settings, extractive) -> None:
-    out = llm_answer(settings, extractive, model=TimeoutModel(responses=["不会用到"]))
+@pytest.mark.unit
+def test_model_timeout_falls_back_with_a_notice(settings, extractive, tokenizer) -> None:
+    out = llm_answer(settings, extractive, tokenizer, model=TimeoutModel(responses=["不会用到"]))
     assert_unchanged(out, extractive)
     assert "TimeoutError" in out.notice and "抽取式" in out.notice
 
 
-def test_fallback_keeps_an_earlier_notice(settings, extractive) -> None:
+@pytest.mark.unit
+def test_fallback_keeps_an_earlier_notice(settings, extractive, tokenizer) -> None:
     extractive.notice = "问题过长（900 字），只使用了前 500 字。"
-    out = llm_answer(settings, extractive, model=TimeoutModel(responses=["x"]))
+    out = llm_answer(settings, extractive, tokenizer, model=TimeoutModel(responses=["x"]))
     assert out.notice.startswith("问题过长") and "TimeoutError" in out.notice
 
 
-def test_no_model_configured_falls_back(settings, extractive) -> None:
+@pytest.mark.unit
+def test_no_model_configured_falls_back(settings, extractive, tokenizer) -> None:
     assert not settings.llm_base_url or not settings.llm_model
-    out = llm_answer(settings.with_(llm_base_url="", llm_model=""), extractive)
+    out = llm_answer(settings.with_(llm_base_url="", llm_model=""), extractive, tokenizer)
     assert_unchanged(out, extractive)
     assert "PolicyQAError" in out.notice
 
 
-def test_refusal_is_never_sent_to_the_model(settings, extractive) -> None:
+@pytest.mark.unit
+def test_refusal_is_never_sent_to_the_model(settings, extractive, tokenizer) -> None:
     refused = AskResult("西安电子信息产值", "资料中未找到能回答该问题的内容。", False)
     refused.related = list(PASSAGES)
-    out = llm_answer(settings, refused, model=TimeoutModel(responses=["x"]))
+    out = llm_answer(settings, refused, tokenizer, model=TimeoutModel(responses=["x"]))
     assert out is refused and out.notice is None
 
 
 # --- the prompt ----------------------------------------------------------------------------
 
 
+@pytest.mark.unit
 def test_messages_pass_passages_as_escaped_data() -> None:
     system, user = build_messages("补贴资金如何拨付？", PASSAGES)
     assert isinstance(system, SystemMessage) and isinstance(user, HumanMessage)
@@ -213,7 +225,8 @@ def test_messages_pass_passages_as_escaped_data() -> None:
     assert "测试&lt;文档&gt;" in blocks[0][1]
 
 
-def test_model_sees_at_most_max_passages(settings, extractive) -> None:
+@pytest.mark.unit
+def test_model_sees_at_most_max_passages(settings, extractive, tokenizer) -> None:
     seen: list = []
 
     class Recorder(FakeListChatModel):
@@ -221,14 +234,14 @@ def test_model_sees_at_most_max_passages(settings, extractive) -> None:
             seen.extend(messages)
             return super()._call(messages, *args, **kwargs)
 
-    many = [Hit(PASSAGES[0].chunk, 1.0, n) for n in range(1, 11)]
+    many = [Passage(PASSAGES[0].chunk, 1.0, n) for n in range(1, 11)]
     extractive.passages = many
-    llm_answer(settings, extractive, model=Recorder(responses=["x"]))
+    llm_answer(settings, extractive, tokenizer, model=Recorder(responses=["x"]))
     assert seen[1].content.count("</资料>") == MAX_PASSAGES
     # the resolved question is what the model is asked, when there is one
     extractive.resolved_question = "2023年成渝汽车产业集群产值规模有多大？"
     seen.clear()
-    llm_answer(settings, extractive, model=Recorder(responses=["x"]))
+    llm_answer(settings, extractive, tokenizer, model=Recorder(responses=["x"]))
     assert seen[1].content.startswith("问题：2023年成渝汽车产业集群产值规模有多大？")
 
 
@@ -236,16 +249,19 @@ def test_model_sees_at_most_max_passages(settings, extractive) -> None:
 
 
 @pytest.mark.integration
-def test_llm_mode_on_the_paper_quotes_the_real_document(paper_settings, paper_retriever) -> None:
-    result = Assistant(paper_settings, paper_retriever).ask("成渝新能源汽车本地配套率是多少？")
+def test_llm_mode_on_the_paper_quotes_the_real_document(
+    paper_settings, paper_retriever, tokenizer
+) -> None:
+    assistant = Assistant(paper_retriever.reader, paper_settings.max_question_chars)
+    result = assistant.ask("成渝新能源汽车本地配套率是多少？")
     n = next(i for i, h in enumerate(result.passages, 1) if "仅为30%" in h.chunk.text)
     assert n <= MAX_PASSAGES
     reply = f"成渝地区新能源汽车本地配套率仅为30%,显著低于珠三角地区和长三角地区。[{n}]"
-    out = llm_answer(paper_settings, result, model=FakeListChatModel(responses=[reply]))
+    out = llm_answer(paper_settings, result, tokenizer, model=FakeListChatModel(responses=[reply]))
     assert out.mode == "llm" and out.answer.endswith("[1]")
-    docs = paper_retriever.snapshot.docs
+    reader = paper_retriever.reader()
     for c in out.citations:
-        verify(c, docs)  # verbatim in chunk and document at its offsets
+        verify(c, reader)  # verbatim in chunk and document at its offsets
     assert "仅为30%" in out.citations[0].quote
     data = out.to_dict()
     assert data["mode"] == "llm" and data["citations"][0]["quote"] == out.citations[0].quote

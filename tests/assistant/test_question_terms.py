@@ -6,15 +6,15 @@ from __future__ import annotations
 import pytest
 
 from policyqa.assistant.evidence import FILLERS, Scorer, has_quantity
-from policyqa.index.query import Thesaurus
-from policyqa.ingest.tokenizer import normalize
-from policyqa.settings import ROOT
+from policyqa.language import Thesaurus, normalize
+from tests.conftest import ROOT
 
 integration = pytest.mark.integration
 PAPER = (ROOT / "corpus" / "paper-chengyu-three-clusters-2025.txt").read_text(encoding="utf-8")
 SHIPPED = Thesaurus.load(ROOT / "index" / "thesaurus.txt")
 
 
+@pytest.mark.unit
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
@@ -33,12 +33,14 @@ def test_a_figure_is_not_a_year_or_a_name(text: str, expected: bool) -> None:
     assert has_quantity(text) is expected
 
 
+@pytest.mark.unit
 def test_every_thesaurus_group_reaches_the_paper() -> None:
     paper = normalize(PAPER).replace(" ", "")
     unreachable = [g for g in SHIPPED.groups if not any(normalize(w) in paper for w in g)]
     assert unreachable == []
 
 
+@pytest.mark.unit
 def test_no_word_is_in_two_thesaurus_groups() -> None:
     seen: dict[str, list[str]] = {}
     for group in SHIPPED.groups:
@@ -47,6 +49,7 @@ def test_no_word_is_in_two_thesaurus_groups() -> None:
     assert {w: g for w, g in seen.items() if len(g) > 1} == {}
 
 
+@pytest.mark.unit
 def test_no_filler_hides_a_domain_word() -> None:
     domain = set(SHIPPED.words())
     domain |= {
@@ -61,8 +64,7 @@ def test_no_filler_hides_a_domain_word() -> None:
 
 @pytest.fixture(scope="module")
 def scorer(paper_retriever) -> Scorer:
-    r = paper_retriever
-    return Scorer(r.snapshot, r.tokenizer, r.thesaurus)
+    return Scorer(paper_retriever.reader())
 
 
 def words(scorer: Scorer, question: str, retriever) -> dict[str, bool]:

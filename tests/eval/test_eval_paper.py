@@ -10,7 +10,7 @@ import pytest
 
 from policyqa.eval.metrics import recompute, strip_latency
 from policyqa.eval.runner import run_eval
-from policyqa.settings import ROOT
+from tests.conftest import ROOT
 
 GOLD = ROOT / "eval" / "gold.jsonl"
 
@@ -51,10 +51,10 @@ pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
 
 @pytest.fixture(scope="module")
-def first_run(paper_settings, tmp_path_factory):
+def first_run(paper_app, tmp_path_factory):
     out = tmp_path_factory.mktemp("eval")
     metrics = run_eval(
-        paper_settings, GOLD, k=5, json_out=out / "results.json", report_dir=out / "report"
+        paper_app, GOLD, k=5, json_out=out / "results.json", report_dir=out / "report"
     )
     return metrics, out
 
@@ -76,8 +76,8 @@ def test_quality_floors(first_run):
     [(DEV, 60, DEV_FLOORS, DEV_CEILINGS), (HELDOUT, 50, HELDOUT_FLOORS, HELDOUT_CEILINGS)],
     ids=["dev", "heldout"],
 )
-def test_spoken_question_sets(paper_settings, gold, n, floors, ceilings):
-    overall = run_eval(paper_settings, gold, k=5)["variants"]["shipped"]["overall"]
+def test_spoken_question_sets(paper_app, gold, n, floors, ceilings):
+    overall = run_eval(paper_app, gold, k=5)["variants"]["shipped"]["overall"]
     assert overall["n"] == n
     assert all(overall[k] >= floor for k, floor in floors.items()), overall
     assert all(overall[k] <= ceil for k, ceil in ceilings.items()), overall
@@ -93,16 +93,16 @@ def test_results_file_recomputes_to_the_same_metrics(first_run):
     assert json.loads((out / "report" / "metrics.json").read_text(encoding="utf-8"))["variants"]
 
 
-def test_second_run_is_identical_apart_from_latency(first_run, paper_settings):
-    again = run_eval(paper_settings, GOLD, k=5)
+def test_second_run_is_identical_apart_from_latency(first_run, paper_app):
+    again = run_eval(paper_app, GOLD, k=5)
     assert strip_latency(again) == strip_latency(first_run[0])
 
 
-def test_compare_hybrid_beats_naive_langchain(paper_settings, tmp_path):
+def test_compare_hybrid_beats_naive_langchain(paper_app, paper_settings, tmp_path):
     lines = GOLD.read_text(encoding="utf-8").splitlines()
     subset = tmp_path / "subset.jsonl"
     subset.write_text("\n".join(lines[::8][:15]) + "\n", encoding="utf-8")
-    metrics = run_eval(paper_settings, subset, k=5, compare=True, report_dir=tmp_path / "report")
+    metrics = run_eval(paper_app, subset, k=5, compare=True, report_dir=tmp_path / "report")
     v = metrics["variants"]
     assert list(v) == ["bm25", "dense", "shipped", "langchain"]
     assert all(s["overall"]["n"] == 15 for s in v.values())

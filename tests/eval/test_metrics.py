@@ -13,6 +13,8 @@ from policyqa.eval.baseline import first_sentences
 from policyqa.eval.metrics import aggregate, contains_evidence, norm, recompute, score_question
 from policyqa.eval.runner import load_gold
 
+pytestmark = pytest.mark.unit
+
 EVIDENCE = "汽车年产量已达329.3万辆"
 
 
@@ -275,7 +277,7 @@ def test_load_gold_reports_line_numbers(tmp_path):
 
 
 def test_shipped_gold_file_is_valid():
-    from policyqa.settings import ROOT
+    from tests.conftest import ROOT
 
     questions = load_gold(ROOT / "eval" / "gold.jsonl")
     assert len(questions) == 125

@@ -6,6 +6,7 @@ from __future__ import annotations
 import gc
 import json
 import os
+import shutil
 import subprocess
 import sys
 import time
@@ -16,17 +17,24 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 
-from policyqa.errors import IndexMissingError, IngestLockedError, ModelMismatchError
-from policyqa.index.builder import ingest
-from policyqa.index.chroma_store import ChromaStore
-from policyqa.index.lock import WriterLock
-from policyqa.index.store import (
-    Snapshot,
-    gen_dir,
-    load_chunks,
-    read_manifest,
-    rebuild_keyword_index,
+from policyqa.app import PolicyQA
+from policyqa.documents import Chunk
+from policyqa.errors import (
+    IndexDamagedError,
+    IndexMissingError,
+    IngestLockedError,
+    ModelMismatchError,
 )
+from policyqa.index.chroma_store import ChromaStore
+from policyqa.index.chunkstore import ChunkStore
+from policyqa.index.generation import Generation, gen_dir
+from policyqa.index.lock import WriterLock
+from policyqa.index.manifest import Manifest
+from policyqa.index.manifest import read_manifest as read_manifest_in
+from policyqa.index.retriever import HybridRetriever
+from policyqa.indexing import ingest
+from policyqa.language import thesaurus_path, tokenizer_for
+from policyqa.settings import Settings
 from tests.conftest import PAPER, FakeEmbedder
 from tests.fixtures import SYNTHETIC_LABEL, SYNTHETIC_PLAN, write_gb18030
 
@@ -46,14 +54,38 @@ def chroma_ids(settings, generation: int) -> list[str]:
     return store.collection.get(include=[])["ids"]
 
 
-def live(settings) -> tuple[dict, list]:
+def read_manifest(settings: Settings) -> Manifest | None:
+    return read_manifest_in(settings.index_dir)
+
+
+def load_chunks(settings: Settings, generation: int) -> list[Chunk]:
+    """Every row of a generation's chunk store, in ingest order."""
+    store = ChunkStore(gen_dir(settings.index_dir, generation))
+    try:
+        return list(store)
+    finally:
+        store.close()
+
+
+def open_live(settings: Settings, tokenizer, model: str = "fake-embedder") -> Generation:
+    """The live generation as a query opens it, with an embedder of this model name."""
+    embedder = FakeEmbedder()
+    embedder.name = model
+    return HybridRetriever(settings, embedder, tokenizer).generation
+
+
+def documents(gen: Generation) -> list:
+    return [gen.docs.get(doc_id) for doc_id in gen.docs.ids()]
+
+
+def live(settings) -> tuple[Manifest, list[Chunk]]:
     """Manifest and chunks of the live generation, after checking they agree with Chroma."""
     manifest = read_manifest(settings)
-    chunks = load_chunks(gen_dir(settings, manifest["generation"]))
+    chunks = load_chunks(settings, manifest.generation)
     ids = [c.chunk_id for c in chunks]
     assert len(ids) == len(set(ids)), "duplicate chunk ids"
-    assert sorted(chroma_ids(settings, manifest["generation"])) == sorted(ids)
-    assert manifest["chunk_count"] == len(ids)
+    assert sorted(chroma_ids(settings, manifest.generation)) == sorted(ids)
+    assert manifest.chunk_count == len(ids)
     return manifest, chunks
 
 
@@ -70,22 +102,25 @@ def add_plan(settings, name: str = "synthetic-plan.txt", text: str = SYNTHETIC_P
 # --- first and repeated ingest -------------------------------------------------
 
 
+@pytest.mark.unit
 def test_first_ingest_indexes_the_paper(settings, fake_embedder, tokenizer) -> None:
     summary = ingest(settings, fake_embedder, tokenizer)
     assert summary.ok and summary.files == 1 and summary.added == 1
     assert summary.chunks > 50 and summary.embedded == summary.chunks
     assert fake_embedder.texts == summary.chunks
     manifest, chunks = live(settings)
-    assert manifest["model"] == "fake-embedder" and manifest["dim"] == fake_embedder.dim
-    assert manifest["generation"] == summary.generation
-    assert [f["doc_id"] for f in manifest["files"].values()] == [PAPER_ID]
+    assert manifest.model == "fake-embedder" and manifest.embedder.dim == fake_embedder.dim
+    assert manifest.generation == summary.generation
+    assert [f.doc_id for f in manifest.files.values()] == [PAPER_ID]
     assert {c.doc_id for c in chunks} == {PAPER_ID}
-    snap = Snapshot.load(settings)
-    assert snap.generation == summary.generation and len(snap.chunks) == summary.chunks
-    assert PAPER_ID in snap.docs and snap.links[PAPER_ID]
-    assert set(summary.stages) >= {"load+clean+chunk", "embed", "chroma", "keyword index"}
+    gen = open_live(settings, tokenizer)
+    assert gen.generation == summary.generation and len(gen.chunks) == summary.chunks
+    assert PAPER_ID in gen.docs and gen.docs.links(PAPER_ID)
+    # chunks, documents and vectors are written in the "write" stage, Chroma included
+    assert set(summary.stages) >= {"load+clean+chunk", "embed", "write", "keyword index"}
 
 
+@pytest.mark.unit
 def test_second_ingest_is_unchanged_and_embeds_nothing(settings, fake_embedder, tokenizer) -> None:
     first = ingest(settings, fake_embedder, tokenizer)
     texts = fake_embedder.texts
@@ -100,25 +135,24 @@ def test_second_ingest_is_unchanged_and_embeds_nothing(settings, fake_embedder, 
 def test_thesaurus_edit_rebuilds_the_keyword_index_without_embedding(
     settings, fake_embedder, tokenizer, tmp_path
 ) -> None:
-    from policyqa.index.retriever import tokenizer_for
-    from policyqa.pipeline import index_status
-
     first = ingest(settings, fake_embedder, tokenizer)
     texts = fake_embedder.texts
     thesaurus = tmp_path / "thesaurus.txt"
     thesaurus.write_text(
-        Path(settings.thesaurus).read_text(encoding="utf-8") + "\n大厂 龙头企业\n", "utf-8"
+        thesaurus_path(settings).read_text(encoding="utf-8") + "\n大厂 龙头企业\n", "utf-8"
     )
     edited = replace(settings, thesaurus=thesaurus)
-    assert index_status(settings)["vocabulary_changed"] is False
-    assert index_status(edited)["vocabulary_changed"] is True  # status says: ingest again
+    assert PolicyQA(settings).status().vocabulary_changed is False
+    assert PolicyQA(edited).status().vocabulary_changed is True  # status says: ingest again
     retokenized = tokenizer_for(edited)
     assert retokenized.vocabulary_key != tokenizer.vocabulary_key
     second = ingest(edited, fake_embedder, retokenized)
     assert second.generation == first.generation + 1  # segmentation may differ: re-indexed
-    assert fake_embedder.texts == texts  # vectors reused
-    assert read_manifest(edited)["vocabulary"] == retokenized.vocabulary_key
-    assert index_status(edited)["vocabulary_changed"] is False
+    assert second.embedded == 0 and fake_embedder.texts == texts  # vectors reused
+    assert read_manifest(edited).vocabulary == retokenized.vocabulary_key
+    assert PolicyQA(edited).status().vocabulary_changed is False
+    gen = open_live(edited, retokenized)  # the new keyword index finds the new words
+    assert gen.generation == second.generation and len(gen.chunks) == second.chunks
 
 
 def test_vectors_are_copied_not_recomputed(settings, tokenizer) -> None:
@@ -130,7 +164,7 @@ def test_vectors_are_copied_not_recomputed(settings, tokenizer) -> None:
     ingest(settings, second, tokenizer)
     manifest, chunks = live(settings)
     paper_ids = sorted(ids_of(chunks, PAPER_ID))
-    store = ChromaStore.open("", settings.chroma_dir, settings.collection, manifest["generation"])
+    store = ChromaStore.open("", settings.chroma_dir, settings.collection, manifest.generation)
     got = store.embeddings_for([c for c in chunks if c.chunk_id in set(paper_ids)])
     expected = {c.chunk_id: c.retrieval_text() for c in before}
     vectors = FakeEmbedder().embed([expected[i] for i in paper_ids])
@@ -169,7 +203,7 @@ def test_deleted_file_loses_its_chunks(settings, fake_embedder, tokenizer) -> No
     manifest, chunks = live(settings)
     assert summary.removed == 1 and summary.embedded == 0
     assert {c.doc_id for c in chunks} == {PAPER_ID}
-    assert [Path(p).name for p in manifest["files"]] == [PAPER.name]
+    assert [Path(p).name for p in manifest.files] == [PAPER.name]
 
 
 def test_added_gb18030_file_is_indexed(settings, fake_embedder, tokenizer) -> None:
@@ -181,10 +215,11 @@ def test_added_gb18030_file_is_indexed(settings, fake_embedder, tokenizer) -> No
     assert summary.added == 1 and summary.ok
     assert summary.embedded == len(plan) > 0
     assert any("本地配套率偏低" in c.text for c in plan)
-    doc = Snapshot.load(settings).docs["合成方案-gbk"]
+    doc = open_live(settings, tokenizer).docs.get("合成方案-gbk")
     assert doc.metadata["encoding"] == "gb18030"
 
 
+@pytest.mark.unit
 def test_corrupt_file_is_reported_and_the_rest_indexed(settings, fake_embedder, tokenizer) -> None:
     bad = Path(settings.corpus) / "broken.pdf"
     bad.write_bytes(b"%PDF-1.4\nthis is not a pdf")
@@ -197,9 +232,10 @@ def test_corrupt_file_is_reported_and_the_rest_indexed(settings, fake_embedder, 
     assert "unsupported file type" in reasons[str(Path(settings.corpus) / "notes.xyz")]
     manifest, chunks = live(settings)
     assert {c.doc_id for c in chunks} == {PAPER_ID, "synthetic-plan"}
-    assert str(bad) not in manifest["files"]
+    assert str(bad) not in manifest.files
 
 
+@pytest.mark.unit
 def test_identical_files_are_indexed_once(settings, fake_embedder, tokenizer) -> None:
     add_plan(settings, "a.txt")
     sub = Path(settings.corpus) / "copy"
@@ -209,8 +245,7 @@ def test_identical_files_are_indexed_once(settings, fake_embedder, tokenizer) ->
     manifest, chunks = live(settings)  # asserts no duplicate ids
     assert summary.ok and summary.files == 3
     per_file = {
-        Path(p).relative_to(settings.corpus).as_posix(): f["chunks"]
-        for p, f in manifest["files"].items()
+        Path(p).relative_to(settings.corpus).as_posix(): f.chunks for p, f in manifest.files.items()
     }
     assert per_file["a.txt"] == per_file["copy/a.txt"]
     assert len(chunks) == sum(per_file.values()) - per_file["a.txt"]
@@ -225,21 +260,21 @@ def test_same_file_name_in_two_folders_keeps_both_documents(
     other = SYNTHETIC_PLAN.replace("本地配套率偏低", "人才流失严重")
     add_plan(settings, "2024/plan.txt", other)
     ingest(settings, fake_embedder, tokenizer)
-    snap = Snapshot.load(settings)
-    plans = [d for d in snap.docs.values() if d.doc_id.startswith("plan")]
+    gen = open_live(settings, tokenizer)
+    plans = [d for d in documents(gen) if d.doc_id.startswith("plan")]
     assert len(plans) == 2 and len({d.doc_id for d in plans}) == 2
     assert {d.path for d in plans} == {
         str(Path(settings.corpus) / "plan.txt"),
         str(Path(settings.corpus) / "2024" / "plan.txt"),
     }
-    for c in snap.chunks:  # every chunk reads back from its own document
-        assert snap.docs[c.doc_id].text[c.start : c.end] == c.text
+    for c in gen.chunks:  # every chunk reads back from its own document
+        assert gen.docs.get(c.doc_id).text[c.start : c.end] == c.text
     top = next(d.doc_id for d in plans if d.path.endswith(f"corpus{os.sep}plan.txt"))
     assert top == "plan"  # the file nearest the top keeps the plain id
     (Path(settings.corpus) / "a").mkdir()
     add_plan(settings, "a/plan.txt", SYNTHETIC_PLAN + "\n附：a 版")
     ingest(settings, fake_embedder, tokenizer)
-    again = {d.path: d.doc_id for d in Snapshot.load(settings).docs.values()}
+    again = {d.path: d.doc_id for d in documents(open_live(settings, tokenizer))}
     assert {p: i for p, i in again.items() if p in {d.path for d in plans}} == {
         d.path: d.doc_id for d in plans
     }  # ids already given do not move when another plan.txt arrives
@@ -251,7 +286,7 @@ def test_same_file_name_in_two_folders_keeps_both_documents(
 def test_missing_plans_are_listed_until_added(settings, fake_embedder, tokenizer) -> None:
     summary = ingest(settings, fake_embedder, tokenizer)
     assert set(summary.missing) == EXPECTED_PLANS
-    assert set(read_manifest(settings)["missing"]) == EXPECTED_PLANS
+    assert set(read_manifest(settings).missing) == EXPECTED_PLANS
 
     # synthetic stand-in, clearly labelled: the real plan's text is not available
     text = SYNTHETIC_PLAN.replace(
@@ -261,12 +296,13 @@ def test_missing_plans_are_listed_until_added(settings, fake_embedder, tokenizer
     add_plan(settings, f"{AUTO_PLAN}.txt", text)
     summary = ingest(settings, fake_embedder, tokenizer)
     assert set(summary.missing) == EXPECTED_PLANS - {AUTO_PLAN}
-    assert AUTO_PLAN not in read_manifest(settings)["missing"]
+    assert AUTO_PLAN not in read_manifest(settings).missing
 
 
 # --- the writer lock ----------------------------------------------------------------
 
 
+@pytest.mark.unit
 def test_second_ingest_is_refused_while_the_lock_is_held(
     settings, fake_embedder, tokenizer
 ) -> None:
@@ -277,6 +313,7 @@ def test_second_ingest_is_refused_while_the_lock_is_held(
     assert ingest(settings, fake_embedder, tokenizer).ok  # released afterwards
 
 
+@pytest.mark.unit
 def test_lock_held_by_another_process_is_refused(settings, fake_embedder, tokenizer) -> None:
     code = (
         "import sys, time; from policyqa.index.lock import WriterLock\n"
@@ -296,6 +333,7 @@ def test_lock_held_by_another_process_is_refused(settings, fake_embedder, tokeni
     assert ingest(settings, fake_embedder, tokenizer).ok  # the kernel released it
 
 
+@pytest.mark.unit
 def test_stale_lock_of_a_dead_process_is_cleared(settings, fake_embedder, tokenizer) -> None:
     dead = subprocess.run(
         [sys.executable, "-c", "import os; print(os.getpid())"],
@@ -314,14 +352,16 @@ def test_stale_lock_of_a_dead_process_is_cleared(settings, fake_embedder, tokeni
 # --- model checks and rebuild -------------------------------------------------------
 
 
+@pytest.mark.unit
 def test_querying_with_another_model_is_refused(settings, fake_embedder, tokenizer) -> None:
     with pytest.raises(IndexMissingError, match="policyqa ingest"):
-        Snapshot.load(settings)
+        open_live(settings, tokenizer)
     ingest(settings, fake_embedder, tokenizer)
     with pytest.raises(ModelMismatchError) as info:
-        Snapshot.load(settings, "other-model")
+        open_live(settings, tokenizer, "other-model")
     assert "fake-embedder" in str(info.value) and "--rebuild" in str(info.value)
-    assert Snapshot.load(settings, "fake-embedder").chunks
+    gen = open_live(settings, tokenizer, "fake-embedder")
+    assert len(gen.chunks) > 0
 
 
 class OtherEmbedder(FakeEmbedder):
@@ -337,9 +377,10 @@ def test_ingest_with_another_model_needs_rebuild(settings, fake_embedder, tokeni
     summary = ingest(settings, other, tokenizer, rebuild=True)
     assert summary.embedded == summary.chunks == first.chunks == other.texts
     manifest, _ = live(settings)
-    assert manifest["model"] == "other-model" and manifest["dim"] == 16
+    assert manifest.model == "other-model" and manifest.embedder.dim == 16
     assert summary.generation == first.generation + 1
-    assert Snapshot.load(settings, "other-model").chroma.count() == summary.chunks
+    gen = open_live(settings, tokenizer, "other-model")
+    assert gen.chroma.count() == summary.chunks
 
 
 def test_rebuild_reembeds_everything_with_the_same_ids(settings, fake_embedder, tokenizer) -> None:
@@ -353,11 +394,11 @@ def test_rebuild_reembeds_everything_with_the_same_ids(settings, fake_embedder, 
 
 
 def test_cli_rebuild_flag(settings, fake_embedder, tokenizer, monkeypatch) -> None:
-    from policyqa import pipeline
+    from policyqa import app
     from policyqa.cli import main
 
-    monkeypatch.setattr(pipeline, "embedder_for", lambda s: fake_embedder)
-    monkeypatch.setattr(pipeline, "tokenizer_for", lambda s: tokenizer)
+    monkeypatch.setattr(app, "embedder_for", lambda s: fake_embedder)
+    monkeypatch.setattr(app, "tokenizer_for", lambda s: tokenizer)
     monkeypatch.setenv("POLICYQA_CORPUS", str(settings.corpus))
     monkeypatch.setenv("POLICYQA_EMBED_MODEL", "fake-embedder")
     runner = CliRunner()
@@ -370,7 +411,7 @@ def test_cli_rebuild_flag(settings, fake_embedder, tokenizer, monkeypatch) -> No
     rebuilt = runner.invoke(main, [*args, "--rebuild"])
     assert rebuilt.exit_code == 0, rebuilt.output
     assert "generation 2" in rebuilt.output and "embedded 0 new" not in rebuilt.output
-    assert read_manifest(settings)["generation"] == 2
+    assert read_manifest(settings).generation == 2
 
 
 # --- old generations -----------------------------------------------------------------
@@ -379,19 +420,17 @@ def test_cli_rebuild_flag(settings, fake_embedder, tokenizer, monkeypatch) -> No
 def test_long_running_retriever_releases_replaced_generations(
     settings, fake_embedder, tokenizer
 ) -> None:
-    from policyqa.index.retriever import HybridRetriever
-
     ingest(settings, fake_embedder, tokenizer)
     retriever = HybridRetriever(settings, fake_embedder, tokenizer)
-    held = retriever.snapshot  # a query still reading the first generation
+    held = retriever.generation  # a query still reading the first generation
     released = []
     for n in range(2):
-        released.append(retriever.snapshot.chroma.client)
+        released.append(retriever.generation.chroma.client)
         add_plan(settings, f"plan-{n}.txt", SYNTHETIC_PLAN + f"\n第{n}版")
         ingest(settings, fake_embedder, tokenizer)
         assert retriever.search("本地配套率", k=3)  # answers from the new generation
     gc.collect()
-    assert retriever.snapshot.generation == held.generation + 2
+    assert retriever.generation.generation == held.generation + 2
     assert held.chroma.collection.count() > 0  # still usable while held
     assert released[1]._closed  # the second generation: replaced and no longer held
     del held
@@ -405,7 +444,7 @@ def test_only_live_and_previous_generations_are_kept(settings, fake_embedder, to
     for n in range(3):
         plan.write_text(SYNTHETIC_PLAN + f"\n第七条 第{n}次修订。\n", encoding="utf-8")
         ingest(settings, fake_embedder, tokenizer)
-    generation = read_manifest(settings)["generation"]
+    generation = read_manifest(settings).generation
     assert generation == 3
     folders = sorted(p.name for p in settings.index_dir.glob("gen-*"))
     assert folders == ["gen-000002", "gen-000003"]
@@ -415,9 +454,10 @@ def test_only_live_and_previous_generations_are_kept(settings, fake_embedder, to
 # --- keyword folders -------------------------------------------------------------------
 
 
+@pytest.mark.unit
 def test_keyword_folders_hold_no_pickle(settings, fake_embedder, tokenizer) -> None:
     ingest(settings, fake_embedder, tokenizer)
-    folder = gen_dir(settings, read_manifest(settings)["generation"])
+    folder = gen_dir(settings.index_dir, read_manifest(settings).generation)
     for view in ("bm25", "bigram"):
         files = list((folder / view).iterdir())
         assert files and {f.suffix for f in files} <= {".npy", ".json"}, files
@@ -429,32 +469,41 @@ def test_keyword_folders_hold_no_pickle(settings, fake_embedder, tokenizer) -> N
     assert not list(settings.home.rglob("*.pkl")) and not list(settings.home.rglob("*.pickle"))
 
 
-def test_keyword_index_is_rebuilt_from_chroma(settings, fake_embedder, tokenizer) -> None:
+def test_lost_keyword_index_is_rebuilt_without_embedding(
+    settings, fake_embedder, tokenizer
+) -> None:
+    """A keyword folder lost from the live generation is named when the index is opened;
+    the next ingest builds a whole generation again, reusing every stored vector."""
     add_plan(settings)
-    ingest(settings, fake_embedder, tokenizer)
-    snap = Snapshot.load(settings)
+    first = ingest(settings, fake_embedder, tokenizer)
+    gen = open_live(settings, tokenizer)
     terms = tokenizer.terms("新能源汽车本地配套率")
-    scores = snap.bm25.scores(terms)
-    bigram_scores = snap.bigram.scores(["配套", "套率"])
+    scores = gen.bm25.scores(terms)
+    bigram_scores = gen.bigram.scores(["配套", "套率"])
     assert scores.max() > 0
+    rows = list(gen.chunks)
 
-    folder = gen_dir(settings, snap.generation)
-    jsonl = (folder / "chunks.jsonl").read_text(encoding="utf-8")
-    import shutil
-
+    folder = gen_dir(settings.index_dir, gen.generation)
     shutil.rmtree(folder / "bm25")
-    with pytest.raises(Exception):  # noqa: B017 - whichever error bm25s raises
-        Snapshot.load(settings)
+    with pytest.raises(IndexDamagedError) as info:
+        open_live(settings, tokenizer)
+    assert "bm25" in str(info.value) and "missing" in str(info.value)
 
-    assert rebuild_keyword_index(settings, tokenizer) == len(snap.chunks)
-    again = Snapshot.load(settings)
-    assert (folder / "chunks.jsonl").read_text(encoding="utf-8") == jsonl  # same rows, same order
-    assert again.chunks == snap.chunks
+    texts = fake_embedder.texts
+    summary = ingest(settings, fake_embedder, tokenizer)
+    assert summary.ok and summary.chunks == first.chunks
+    assert summary.embedded == 0 and fake_embedder.texts == texts  # vectors copied from Chroma
+    again = open_live(settings, tokenizer)
+    assert again.generation == summary.generation == first.generation + 1
+    assert list(again.chunks) == rows  # same rows, same order
     assert np.allclose(again.bm25.scores(terms), scores)
     assert np.allclose(again.bigram.scores(["配套", "套率"]), bigram_scores)
-    assert not list(folder.glob(".*tmp"))
+    assert not list(settings.index_dir.rglob(".*tmp"))
 
 
-def test_keyword_rebuild_needs_an_index(settings, tokenizer) -> None:
-    with pytest.raises(IndexMissingError):
-        rebuild_keyword_index(settings, tokenizer)
+@pytest.mark.unit
+def test_keyword_search_needs_an_index(settings, fake_embedder, tokenizer) -> None:
+    qa = PolicyQA(settings, fake_embedder, tokenizer)
+    with pytest.raises(IndexMissingError, match="policyqa ingest"):
+        qa.search("新能源汽车本地配套率")
+    assert not settings.index_dir.exists()  # asking built nothing

@@ -14,10 +14,12 @@ from pathlib import Path
 import pytest
 
 from policyqa.errors import PolicyQAError
-from policyqa.index.builder import ingest
 from policyqa.index.chroma_store import ChromaStore, client_for
-from policyqa.index.retriever import Filters, HybridRetriever
-from policyqa.index.store import Snapshot, read_manifest
+from policyqa.index.filters import Filters
+from policyqa.index.generation import Generation
+from policyqa.index.manifest import read_manifest
+from policyqa.index.retriever import HybridRetriever
+from policyqa.indexing import ingest
 from tests.fixtures import SYNTHETIC_PLAN
 
 CHROMA = Path(sys.executable).with_name("chroma")
@@ -76,7 +78,16 @@ def chroma_url(tmp_path_factory):
 
 
 def server_collections(url: str) -> set[str]:
-    return {c.name for c in client_for(url, Path("."), 0).list_collections()}
+    client = client_for(url, Path("."), 0)
+    try:
+        return {c.name for c in client.list_collections()}
+    finally:
+        client.close()
+
+
+def open_live(settings, embedder, tokenizer) -> Generation:
+    """The live generation as a query opens it."""
+    return HybridRetriever(settings, embedder, tokenizer).generation
 
 
 @pytest.mark.integration
@@ -86,22 +97,22 @@ def test_ingest_search_and_reingest_on_a_server(
     s = settings.with_(chroma_url=chroma_url, collection="srvtest")
     summary = ingest(s, fake_embedder, tokenizer)
     assert summary.ok and summary.generation == 1
-    manifest = read_manifest(s)
-    assert manifest["chroma"] == chroma_url
+    manifest = read_manifest(s.index_dir)
+    assert manifest.chroma == chroma_url
     assert "srvtest-g000001" in server_collections(chroma_url)
     assert not s.chroma_dir.exists()  # nothing stored locally
 
-    snap = Snapshot.load(s)
-    assert snap.chroma.count() == summary.chunks == len(snap.chunks)
+    gen = open_live(s, fake_embedder, tokenizer)
+    assert gen.chroma.count() == summary.chunks == len(gen.chunks)
     # the server returns the exact chunk for its own vector, with cosine similarity 1
-    target = next(c for c in snap.chunks if "本地配套率仅为30%" in c.text)
+    target = next(c for c in gen.chunks if "本地配套率仅为30%" in c.text)
     vector = fake_embedder.embed([target.retrieval_text()])[0]
-    (best, score), *_ = snap.chroma.query(vector, k=3)
+    (best, score), *_ = gen.chroma.query(vector, k=3)
     assert best == target.chunk_id and score == pytest.approx(1.0, abs=1e-4)
-    where = ChromaStore.where(role="countermeasure")
-    assert all(
-        snap.chunks[snap.row_of[cid]].role == "countermeasure"
-        for cid, _ in snap.chroma.query(vector, k=5, where=where)
+    where = gen.where(gen.clauses(Filters.of(role="countermeasure")))
+    found = gen.chroma.query(vector, k=5, where=where)
+    assert found and all(
+        gen.chunks.chunk(gen.chunks.row_of(cid)).role == "countermeasure" for cid, _ in found
     )
 
     retriever = HybridRetriever(s, fake_embedder, tokenizer)
@@ -109,7 +120,7 @@ def test_ingest_search_and_reingest_on_a_server(
     assert any("30%" in h.chunk.text or "成渝地区\t30" in h.chunk.text for h in hits)
     assert all(
         h.chunk.role == "problem"
-        for h in retriever.search("配套率", k=5, filters=Filters(role="problem"))
+        for h in retriever.search("配套率", k=5, filters=Filters.of(role="problem"))
     )
     embedded = fake_embedder.texts
 
@@ -121,7 +132,7 @@ def test_ingest_search_and_reingest_on_a_server(
     assert second.generation == 2 and second.added == 1
     assert second.embedded == fake_embedder.texts - embedded == second.chunks - summary.chunks
     hits = retriever.search("车规级芯片 本地配套", k=5)  # the retriever reloads by itself
-    assert retriever.snapshot.generation == 2
+    assert retriever.generation.generation == 2
     assert any(h.chunk.doc_id == "synthetic-plan" for h in hits)
     assert {"srvtest-g000001", "srvtest-g000002"} <= server_collections(chroma_url)
 
@@ -131,7 +142,8 @@ def test_ingest_search_and_reingest_on_a_server(
     assert third.generation == 3 and third.updated == 1
     ours = {n for n in server_collections(chroma_url) if n.startswith("srvtest-")}
     assert ours == {"srvtest-g000002", "srvtest-g000003"}
-    assert Snapshot.load(s).chroma.count() == third.chunks
+    gen = open_live(s, fake_embedder, tokenizer)
+    assert gen.chroma.count() == third.chunks
     assert any("有效期三年" in h.chunk.text for h in retriever.search("有效期", k=5))
 
 
@@ -142,19 +154,21 @@ def test_killed_ingest_leftover_collection_is_removed(
     """A collection left by a killed ingest (newer than the live one) goes at the next ingest."""
     s = settings.with_(chroma_url=chroma_url, collection="leftover")
     ingest(s, fake_embedder, tokenizer)
-    stale = Snapshot.load(s).chunks[0]
+    first = open_live(s, fake_embedder, tokenizer)  # held: closing it closes its stores
+    stale = first.chunks.chunk(0)
     stale = replace(stale, start=stale.start + 1, text=stale.text[1:])  # another id
     half_built = ChromaStore.open(chroma_url, s.chroma_dir, "leftover", 2, create=True)
-    half_built.add([stale], fake_embedder.embed([stale.text]))
+    half_built.add([stale], fake_embedder.embed([stale.text]), {})
     assert "leftover-g000002" in server_collections(chroma_url)
     (Path(s.corpus) / "synthetic-plan.txt").write_text(SYNTHETIC_PLAN, encoding="utf-8")
     summary = ingest(s, fake_embedder, tokenizer)
     assert summary.generation == 2
-    snap = Snapshot.load(s)
-    assert snap.chroma.count() == summary.chunks == len(snap.chunks)
-    assert not snap.chroma.embeddings_for([stale])
+    gen = open_live(s, fake_embedder, tokenizer)
+    assert gen.chroma.count() == summary.chunks == len(gen.chunks)
+    assert not gen.chroma.embeddings_for([stale])
 
 
+@pytest.mark.unit
 def test_unreachable_server_names_the_fix(settings, fake_embedder, tokenizer) -> None:
     s = settings.with_(chroma_url=f"http://127.0.0.1:{free_port()}")
     with pytest.raises(PolicyQAError) as info:

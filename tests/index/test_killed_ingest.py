@@ -14,11 +14,16 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from policyqa.index.builder import ingest
+from policyqa.documents import Chunk
 from policyqa.index.chroma_store import ChromaStore
+from policyqa.index.chunkstore import ChunkStore
+from policyqa.index.generation import gen_dir
 from policyqa.index.lexical import LexicalIndex
-from policyqa.index.store import gen_dir, load_chunks, read_manifest
-from policyqa.settings import ROOT, Settings
+from policyqa.index.manifest import Manifest
+from policyqa.index.manifest import read_manifest as read_manifest_in
+from policyqa.indexing import ingest
+from policyqa.settings import Settings
+from tests.conftest import ROOT
 from tests.fixtures import SYNTHETIC_PLAN
 
 pytestmark = pytest.mark.slow
@@ -32,8 +37,8 @@ HELPER = """
 import json, sys
 sys.path.insert(0, sys.argv[1])
 from pathlib import Path
-from policyqa.index.builder import ingest
-from policyqa.ingest.tokenizer import Tokenizer
+from policyqa.indexing import ingest
+from policyqa.language import Tokenizer
 from policyqa.settings import Settings
 from tests.conftest import FakeEmbedder
 
@@ -69,25 +74,40 @@ class KillableIngest:
         return proc
 
 
+def read_manifest(settings: Settings) -> Manifest:
+    return read_manifest_in(settings.index_dir)
+
+
+def load_chunks(folder: Path) -> list[Chunk]:
+    store = ChunkStore(folder)
+    try:
+        return list(store)
+    finally:
+        store.close()
+
+
 def bm25_top(settings: Settings, tokenizer) -> tuple[int, list[tuple[str, float]]]:
     """The live generation's keyword ranking for QUERY, read straight from its folder."""
     manifest = read_manifest(settings)
-    folder = gen_dir(settings, manifest["generation"])
+    folder = gen_dir(settings.index_dir, manifest.generation)
     chunks = load_chunks(folder)
     scores = LexicalIndex.load(folder / "bm25").scores(tokenizer.terms(QUERY))
     order = np.argsort(-scores, kind="stable")[:10]
-    return manifest["generation"], [(chunks[i].chunk_id, round(float(scores[i]), 5)) for i in order]
+    return manifest.generation, [(chunks[i].chunk_id, round(float(scores[i]), 5)) for i in order]
 
 
-def check_consistent(settings: Settings) -> dict:
+def check_consistent(settings: Settings) -> Manifest:
     manifest = read_manifest(settings)
-    generation = manifest["generation"]
-    chunks = load_chunks(gen_dir(settings, generation))
+    generation = manifest.generation
+    chunks = load_chunks(gen_dir(settings.index_dir, generation))
     ids = [c.chunk_id for c in chunks]
     assert len(ids) == len(set(ids)), "duplicate chunk ids"
     store = ChromaStore.open("", settings.chroma_dir, settings.collection, generation)
-    assert store.count() == len(ids) == manifest["chunk_count"]
-    assert sorted(store.collection.get(include=[])["ids"]) == sorted(ids)
+    try:
+        assert store.count() == len(ids) == manifest.chunk_count
+        assert sorted(store.collection.get(include=[])["ids"]) == sorted(ids)
+    finally:
+        store.close()
     return manifest
 
 
@@ -138,17 +158,17 @@ def test_killed_ingest_leaves_the_live_index_intact(
         killed_mid_ingest += not finished
 
         manifest = check_consistent(settings)
-        if manifest["generation"] == before[0]:
+        if manifest.generation == before[0]:
             assert bm25_top(settings, tokenizer) == before  # the old index answers as before
         else:  # killed after the switch: the new generation is whole
-            assert manifest["generation"] == before[0] + 1
+            assert manifest.generation == before[0] + 1
 
         summary = ingest(settings, fake_embedder, tokenizer)
         assert summary.ok
         if not finished:
             assert "stale lock" in summary.stale_lock
         manifest = check_consistent(settings)
-        assert manifest["generation"] == summary.generation
+        assert manifest.generation == summary.generation
         keep = {summary.generation, summary.generation - 1}
         assert {int(p.name[4:]) for p in settings.index_dir.glob("gen-*")} <= keep
         assert {int(p.name[1:]) for p in settings.chroma_dir.glob("g*")} <= keep

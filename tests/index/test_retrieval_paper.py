@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from policyqa.index.retriever import Filters
+from policyqa.errors import FilterError
+from policyqa.index.filters import Filters
 
 pytestmark = pytest.mark.integration
 
@@ -49,31 +50,34 @@ def test_hits_come_from_several_views(paper_retriever) -> None:
 
 
 def test_role_filter(paper_retriever) -> None:
-    hits = paper_retriever.search("配套能力", k=8, filters=Filters(role="problem"))
+    hits = paper_retriever.search("配套能力", k=8, filters=Filters.of(role="problem"))
     assert hits and all(h.chunk.role == "problem" for h in hits)
-    measures = paper_retriever.search("配套能力", k=8, filters=Filters(role="countermeasure"))
+    measures = paper_retriever.search("配套能力", k=8, filters=Filters.of(role="countermeasure"))
     assert measures and all(h.chunk.role == "countermeasure" for h in measures)
     assert {h.chunk.chunk_id for h in hits}.isdisjoint(h.chunk.chunk_id for h in measures)
 
 
 def test_industry_filter(paper_retriever) -> None:
-    hits = paper_retriever.search("本地配套率", k=8, filters=Filters(industry="汽车"))
+    hits = paper_retriever.search("本地配套率", k=8, filters=Filters.of(industry="汽车"))
     assert hits and all("汽车" in h.chunk.industries.split(",") for h in hits)
     both = paper_retriever.search(
-        "人才培养", k=8, filters=Filters(industry="装备制造", role="countermeasure")
+        "人才培养", k=8, filters=Filters.of(industry="装备制造", role="countermeasure")
     )
     assert both
     assert all(h.chunk.role == "countermeasure" and "装备制造" in h.chunk.industries for h in both)
 
 
 def test_doc_filter(paper_retriever) -> None:
-    hits = paper_retriever.search("本地配套率", k=5, filters=Filters(doc=PAPER_ID))
+    hits = paper_retriever.search("本地配套率", k=5, filters=Filters.of(doc=PAPER_ID))
     assert hits and all(h.chunk.doc_id == PAPER_ID for h in hits)
-    assert paper_retriever.search("本地配套率", k=5, filters=Filters(doc="no-such-doc")) == []
+    # an unknown document is an error that lists the indexed ones, not an empty answer
+    with pytest.raises(FilterError) as info:
+        paper_retriever.search("本地配套率", k=5, filters=Filters.of(doc="no-such-doc"))
+    assert "no-such-doc" in str(info.value) and PAPER_ID in str(info.value)
 
 
 def test_kind_filter_finds_tables(paper_retriever) -> None:
-    hits = paper_retriever.search("研发投入", k=5, filters=Filters(kind="table"))
+    hits = paper_retriever.search("研发投入", k=5, filters=Filters.of(kind="table"))
     assert hits and all(h.chunk.kind == "table" for h in hits)
     assert hits[0].chunk.context.startswith("表 3")
 
@@ -84,7 +88,7 @@ def test_references_are_excluded_by_default(paper_retriever) -> None:
     assert hits and all(h.chunk.kind != "references" for h in hits)
     with_refs = paper_retriever.search(question, k=10, include_references=True)
     assert any(h.chunk.kind == "references" for h in with_refs)
-    refs = paper_retriever.search(question, k=5, filters=Filters(role="references"))
+    refs = paper_retriever.search(question, k=5, filters=Filters.of(role="references"))
     assert refs and all(h.chunk.kind == "references" for h in refs)
     assert any("刘冲, 李皓宇" in h.chunk.text for h in refs)
 

@@ -17,15 +17,14 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from policyqa.documents import Document, RawDocument, chunk_id
-from policyqa.ingest.chunker import chunk_document, max_chars, sentences, split_long
+from policyqa.ingest.chunker import chunk_document, max_chars, split_long
 from policyqa.ingest.clean import CleanText, clean
 from policyqa.ingest.document import parse_file
 from policyqa.ingest.loaders import load
 from policyqa.ingest.structure import parse_tables
-from policyqa.ingest.tokenizer import Tokenizer
-from policyqa.settings import ROOT
-from tests.conftest import PAPER
-from tests.fixtures import SYNTHETIC_LABEL, SYNTHETIC_PLAN, build
+from policyqa.language import Tokenizer, sentences
+from tests.conftest import PAPER, ROOT
+from tests.fixtures import PAPER_PROFILE, SYNTHETIC_LABEL, SYNTHETIC_PLAN, build
 
 # "1 707.6", "10 166.8", "1.68", "3.0": a cut must never fall inside one of these
 NUMBER = re.compile(r"\d{1,3}(?:[ \u2009\u202f]\d{3})+(?:\.\d+)?|\d+\.\d+")
@@ -84,9 +83,10 @@ def assert_token_cuts(text: str, chunks, cut) -> None:
 
 @pytest.fixture(scope="module")
 def paper(tokenizer):
-    return clean(load(PAPER)), parse_file(PAPER, tokenizer)
+    return clean(load(PAPER)), parse_file(PAPER, tokenizer, profile=PAPER_PROFILE)
 
 
+@pytest.mark.unit
 def test_paper_chunk_invariants(paper, tokenizer) -> None:
     cleaned, parsed = paper
     assert parsed.doc.text == cleaned.text
@@ -94,12 +94,14 @@ def test_paper_chunk_invariants(paper, tokenizer) -> None:
     assert_token_cuts(parsed.doc.text, parsed.chunks, tokenizer.cut)
 
 
+@pytest.mark.unit
 def test_paper_numbers_survive_in_one_chunk(paper) -> None:
     _, parsed = paper
     for number in ("1 707.6", "1.68万亿元", "10 166.8", "1 570.82", "30%"):
         assert any(number in c.text for c in parsed.chunks), number
 
 
+@pytest.mark.unit
 def test_paper_headings_are_section_paths_not_chunks(paper) -> None:
     cleaned, parsed = paper
     headings = {cleaned.text[a:b] for a, b in heading_spans(cleaned)}
@@ -111,6 +113,7 @@ def test_paper_headings_are_section_paths_not_chunks(paper) -> None:
     assert sample.retrieval_text().startswith(sample.section + "\n")
 
 
+@pytest.mark.unit
 def test_paper_table_chunks_carry_caption_and_header(paper) -> None:
     _, parsed = paper
     tables = [c for c in parsed.chunks if c.kind == "table"]
@@ -135,6 +138,7 @@ def test_paper_table_chunks_carry_caption_and_header(paper) -> None:
     assert "成渝地区\t30" in t2.text and "汽车" in t2.industries
 
 
+@pytest.mark.unit
 def test_paper_kinds_and_overlap(paper) -> None:
     _, parsed = paper
     kinds = {c.kind for c in parsed.chunks}
@@ -149,19 +153,21 @@ def test_paper_kinds_and_overlap(paper) -> None:
     )
 
 
+@pytest.mark.unit
 def test_paper_without_overlap_chunks_are_disjoint(paper, tokenizer) -> None:
     _, parsed = paper
     tables = parse_tables(clean(RawDocument(str(PAPER), parsed.doc.original, "txt")))
-    chunks = chunk_document(parsed.doc, tables, tokenizer.cut, size=200, overlap=0)
+    chunks = chunk_document(parsed.doc, tables, tokenizer.cut, PAPER_PROFILE, size=200, overlap=0)
     for a, b in zip(chunks, chunks[1:], strict=False):
         assert a.end <= b.start
 
 
+@pytest.mark.unit
 @pytest.mark.parametrize("size", [60, 120, 400])
 def test_paper_invariants_hold_for_other_sizes(paper, tokenizer, size: int) -> None:
     cleaned, parsed = paper
     tables = parse_tables(cleaned)
-    chunks = chunk_document(parsed.doc, tables, tokenizer.cut, size=size, overlap=1)
+    chunks = chunk_document(parsed.doc, tables, tokenizer.cut, PAPER_PROFILE, size=size, overlap=1)
     assert_invariants(cleaned, parsed.doc, chunks, size)
     assert_token_cuts(parsed.doc.text, chunks, tokenizer.cut)
 
@@ -169,26 +175,29 @@ def test_paper_invariants_hold_for_other_sizes(paper, tokenizer, size: int) -> N
 # --- ids ----------------------------------------------------------------------
 
 
+@pytest.mark.unit
 def test_ids_are_stable_across_runs(paper, tokenizer) -> None:
     _, parsed = paper
-    again = parse_file(PAPER, tokenizer)
+    again = parse_file(PAPER, tokenizer, profile=PAPER_PROFILE)
     assert [c.chunk_id for c in again.chunks] == [c.chunk_id for c in parsed.chunks]
     assert again.chunks == parsed.chunks
 
 
+@pytest.mark.unit
 def test_same_content_elsewhere_gives_same_ids(paper, tokenizer, tmp_path: Path) -> None:
     _, parsed = paper
     for f in (PAPER, PAPER.with_name(PAPER.stem + ".meta.json")):
         shutil.copy(f, tmp_path / f.name)
-    moved = parse_file(tmp_path / PAPER.name, tokenizer)
+    moved = parse_file(tmp_path / PAPER.name, tokenizer, profile=PAPER_PROFILE)
     assert [c.chunk_id for c in moved.chunks] == [c.chunk_id for c in parsed.chunks]
 
 
+@pytest.mark.unit
 def test_changed_content_changes_ids(paper, tokenizer, tmp_path: Path) -> None:
     _, parsed = paper
     copy = tmp_path / PAPER.name
     copy.write_text(PAPER.read_text("utf-8").replace("仅为30%", "仅为31%"), "utf-8")
-    changed = parse_file(copy, tokenizer)
+    changed = parse_file(copy, tokenizer, profile=PAPER_PROFILE)
     assert not {c.chunk_id for c in changed.chunks} & {c.chunk_id for c in parsed.chunks}
 
 
@@ -201,7 +210,7 @@ def test_ids_do_not_depend_on_the_process(tokenizer) -> None:
     parsed = parse_file(PAPER, Tokenizer(cache_dir=cache))
     code = (
         "import sys; from policyqa.ingest.document import parse_file;"
-        "from policyqa.ingest.tokenizer import Tokenizer;"
+        "from policyqa.language import Tokenizer;"
         "p = parse_file(sys.argv[1], Tokenizer(cache_dir=sys.argv[2]));"
         "print(' '.join(c.chunk_id for c in p.chunks))"
     )
@@ -218,6 +227,7 @@ def test_ids_do_not_depend_on_the_process(tokenizer) -> None:
     assert out.stdout.split() == [c.chunk_id for c in parsed.chunks]
 
 
+@pytest.mark.unit
 def test_chunk_round_trips_through_flat_metadata(paper) -> None:
     _, parsed = paper
     for c in parsed.chunks:
@@ -245,6 +255,7 @@ LONG_SENTENCE = (
 )
 
 
+@pytest.mark.unit
 @pytest.mark.parametrize("size", [20, 33, 50])
 def test_long_sentence_is_cut_between_tokens_not_inside_numbers(tokenizer, size: int) -> None:
     cleaned, doc, chunks = build(LONG_SENTENCE, tokenizer.cut, size=size)
@@ -255,6 +266,7 @@ def test_long_sentence_is_cut_between_tokens_not_inside_numbers(tokenizer, size:
         assert any(number in c.text for c in chunks)
 
 
+@pytest.mark.unit
 def test_split_long_keeps_numbers_whole(tokenizer) -> None:
     text = "营业收入1 707.6亿元和1.68万亿元"
     pieces = split_long(text, 0, len(text), 8, tokenizer.cut)  # "1 707.6" is 7 chars
@@ -264,12 +276,14 @@ def test_split_long_keeps_numbers_whole(tokenizer) -> None:
     assert any("1 707.6" in p for p in parts) and any("1.68" in p for p in parts)
 
 
+@pytest.mark.unit
 def test_a_token_longer_than_size_is_still_bounded() -> None:
     text = "甲" * 50
     pieces = split_long(text, 0, 50, 20, lambda s: [s])  # one 50-char "token"
     assert [b - a for a, b in pieces] == [20, 20, 10]
 
 
+@pytest.mark.unit
 def test_synthetic_plan_chunks(tokenizer) -> None:
     cleaned, doc, chunks = build(SYNTHETIC_PLAN, tokenizer.cut, size=60)
     assert_invariants(cleaned, doc, chunks, 60)
@@ -282,6 +296,7 @@ def test_synthetic_plan_chunks(tokenizer) -> None:
     assert auto.section.endswith("（一）产业链关键环节薄弱") and "汽车" in auto.industries
 
 
+@pytest.mark.unit
 def test_document_opening_with_a_heading(tokenizer) -> None:
     text = "第一章 总则\n第一条 为加快产业建设，制定本方案。\n第二章 措施\n一、补齐短板\n加强人才支撑。"
     cleaned, doc, chunks = build(text, tokenizer.cut)
@@ -289,9 +304,10 @@ def test_document_opening_with_a_heading(tokenizer) -> None:
     assert [c.text for c in chunks] == ["第一条 为加快产业建设，制定本方案。", "加强人才支撑。"]
 
 
+@pytest.mark.unit
 def test_chunks_do_not_depend_on_ordinal_or_order(tokenizer) -> None:
     _, doc, chunks = build(SYNTHETIC_PLAN, tokenizer.cut)
-    again = chunk_document(doc, [], tokenizer.cut)
+    again = chunk_document(doc, [], tokenizer.cut, PAPER_PROFILE)
     assert [replace(c, ordinal=0) for c in chunks] == [replace(c, ordinal=0) for c in again]
 
 

@@ -14,6 +14,8 @@ from policyqa.ingest.loaders import load
 from tests.conftest import PAPER
 from tests.fixtures import SYNTHETIC_LABEL, make_docx
 
+pytestmark = pytest.mark.unit
+
 
 @pytest.fixture(scope="module")
 def raw():

@@ -14,6 +14,7 @@ from policyqa.ingest.document import parse_file
 from tests.conftest import PAPER
 from tests.fixtures import (
     CJK_FONT,
+    PAPER_PROFILE,
     SYNTHETIC_LABEL,
     SYNTHETIC_PLAN,
     make_docx,
@@ -21,6 +22,8 @@ from tests.fixtures import (
     make_pdf,
     write_gb18030,
 )
+
+pytestmark = pytest.mark.unit
 
 needs_font = pytest.mark.skipif(not CJK_FONT.exists(), reason="apt-get install fonts-wqy-microhei")
 
@@ -84,7 +87,7 @@ def test_docx_heading_styles_give_section_paths(tmp_path: Path, tokenizer) -> No
             ("para", "完善供应链合作机制。"),
         ],
     )
-    parsed = parse_file(path, tokenizer)
+    parsed = parse_file(path, tokenizer, profile=PAPER_PROFILE)
     check_spans(parsed)
     sections = {s.path: s for s in parsed.doc.sections if s.title}
     assert set(sections) == {"发展现状", "发展现状 > 汽车产业", "存在的问题", "对策建议"}
@@ -119,7 +122,7 @@ def test_gb18030_text_file(tmp_path: Path, tokenizer) -> None:
 def test_synthetic_plan_through_parse_file(tmp_path: Path, tokenizer) -> None:
     path = tmp_path / "某市制造业集群实施方案.txt"
     path.write_text(SYNTHETIC_PLAN, encoding="utf-8")
-    parsed = parse_file(path, tokenizer, size=120)
+    parsed = parse_file(path, tokenizer, size=120, profile=PAPER_PROFILE)
     check_spans(parsed)
     roles = {c.role for c in parsed.chunks}
     assert {"introduction", "status", "problem", "countermeasure"} <= roles
@@ -151,7 +154,7 @@ def test_sidecar_metadata_sets_id_title_and_type(tmp_path: Path, tokenizer) -> N
 
 
 def test_paper_metadata_and_footer(tokenizer) -> None:
-    parsed = parse_file(PAPER, tokenizer)
+    parsed = parse_file(PAPER, tokenizer, profile=PAPER_PROFILE)
     doc = parsed.doc
     assert doc.doc_id == "paper-chengyu-three-clusters-2025"
     assert doc.doc_type == "paper"

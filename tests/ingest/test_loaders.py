@@ -47,6 +47,7 @@ def heading_texts(doc) -> list[tuple[str, int]]:
 # --- plain text and encodings ------------------------------------------------
 
 
+@pytest.mark.unit
 def test_utf8_text_round_trips_with_normalised_newlines(tmp_path: Path) -> None:
     path = tmp_path / "plan.txt"
     path.write_bytes(CHINESE.replace("\n", "\r\n").encode("utf-8") + "旧式换行\r结束".encode())
@@ -56,6 +57,7 @@ def test_utf8_text_round_trips_with_normalised_newlines(tmp_path: Path) -> None:
     assert doc.pages == () and doc.headings == ()
 
 
+@pytest.mark.unit
 def test_utf8_bom_is_detected_and_removed(tmp_path: Path) -> None:
     path = tmp_path / "bom.txt"
     path.write_bytes(b"\xef\xbb\xbf" + CHINESE.encode("utf-8"))
@@ -64,18 +66,21 @@ def test_utf8_bom_is_detected_and_removed(tmp_path: Path) -> None:
     assert doc.text == CHINESE
 
 
+@pytest.mark.unit
 def test_gb18030_text_is_decoded(tmp_path: Path) -> None:
     doc = load(write_gb18030(tmp_path / "gbk.txt", SYNTHETIC_PLAN))
     assert doc.encoding == "gb18030"
     assert doc.text == SYNTHETIC_PLAN
 
 
+@pytest.mark.unit
 def test_utf16_text_is_decoded(tmp_path: Path) -> None:
     doc = load(write_utf16(tmp_path / "unicode.txt", CHINESE.replace("\n", "\r\n")))
     assert doc.encoding == "utf-16"
     assert doc.text == CHINESE
 
 
+@pytest.mark.unit
 @pytest.mark.parametrize(
     ("data", "encoding"),
     [
@@ -91,6 +96,7 @@ def test_decode_text_names_the_encoding(data: bytes, encoding: str) -> None:
     assert decode_text(data) == (CHINESE, encoding)
 
 
+@pytest.mark.unit
 @pytest.mark.parametrize(
     "data",
     [
@@ -109,23 +115,27 @@ def test_binary_text_file_is_rejected(tmp_path: Path, data: bytes) -> None:
         decode_text(data)
 
 
+@pytest.mark.unit
 def test_latin1_is_never_guessed() -> None:
     with pytest.raises(ValueError):
         decode_text("Café naïve".encode("latin-1") + b"\xff")
 
 
+@pytest.mark.unit
 def test_empty_file_is_rejected(tmp_path: Path) -> None:
     path = tmp_path / "empty.txt"
     path.write_bytes(b"")
     assert load_error(path) == "empty file"
 
 
+@pytest.mark.unit
 def test_whitespace_only_file_has_no_text(tmp_path: Path) -> None:
     path = tmp_path / "blank.md"
     path.write_text(" \n\u3000\n\t\n", encoding="utf-8")
     assert load_error(path) == "no text found"
 
 
+@pytest.mark.unit
 def test_suffix_is_case_insensitive(tmp_path: Path) -> None:
     path = tmp_path / "PLAN.TXT"
     path.write_text(CHINESE, encoding="utf-8")
@@ -135,6 +145,7 @@ def test_suffix_is_case_insensitive(tmp_path: Path) -> None:
 # --- markdown ----------------------------------------------------------------
 
 
+@pytest.mark.unit
 def test_markdown_headings_are_spans_without_hash_marks(tmp_path: Path) -> None:
     path = tmp_path / "plan.md"
     source = (
@@ -161,6 +172,7 @@ PDF_PAGES = [
 ]
 
 
+@pytest.mark.unit
 def test_pdf_pages_round_trip_with_offsets(tmp_path: Path) -> None:
     doc = load(make_pdf(tmp_path / "plan.pdf", PDF_PAGES))
     assert doc.fmt == "pdf"
@@ -174,11 +186,13 @@ def test_pdf_pages_round_trip_with_offsets(tmp_path: Path) -> None:
     assert "（一）汽车产业关键零部件本地配套不足。" in doc.text
 
 
+@pytest.mark.unit
 def test_scanned_pdf_asks_for_ocr(tmp_path: Path) -> None:
     reason = load_error(make_scanned_pdf(tmp_path / "scan.pdf"))
     assert reason == "PDF has no text layer (scanned image?): run OCR first"
 
 
+@pytest.mark.unit
 @pytest.mark.parametrize(
     "data",
     [b"%PDF-1.4\n this is not really a pdf \x00\x01", b"hello, not a pdf at all"],
@@ -197,6 +211,7 @@ def test_truncated_pdf_is_rejected(tmp_path: Path) -> None:
     assert reason.startswith("corrupt PDF: ")
 
 
+@pytest.mark.unit
 def test_damaged_but_readable_pdf_loads_without_log_noise(
     tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
@@ -211,6 +226,7 @@ def test_damaged_but_readable_pdf_loads_without_log_noise(
     assert logging.getLogger("pypdf").level == before  # silenced only while loading
 
 
+@pytest.mark.unit
 def test_encrypted_pdf_asks_to_decrypt(tmp_path: Path) -> None:
     pdf = FPDF()
     pdf.add_font("wqy", fname=str(CJK_FONT), collection_font_number=0)
@@ -237,6 +253,7 @@ DOCX_BLOCKS = [
 ]
 
 
+@pytest.mark.unit
 def test_docx_keeps_document_order_headings_and_tables(tmp_path: Path) -> None:
     doc = load(make_docx(tmp_path / "plan.docx", DOCX_BLOCKS))
     assert doc.fmt == "docx"
@@ -257,6 +274,7 @@ def test_docx_keeps_document_order_headings_and_tables(tmp_path: Path) -> None:
     assert "\n\n\n" not in doc.text
 
 
+@pytest.mark.unit
 def test_docx_chinese_heading_style_names(tmp_path: Path) -> None:
     from docx import Document
     from docx.enum.style import WD_STYLE_TYPE
@@ -270,6 +288,7 @@ def test_docx_chinese_heading_style_names(tmp_path: Path) -> None:
     assert heading_texts(load(path)) == [("二、存在的问题", 2)]
 
 
+@pytest.mark.unit
 def test_corrupt_docx_is_rejected(tmp_path: Path) -> None:
     not_zip = tmp_path / "not_zip.docx"
     not_zip.write_bytes("这不是压缩包".encode())
@@ -306,6 +325,7 @@ China</li></ul>
 """
 
 
+@pytest.mark.unit
 def test_html_keeps_text_and_headings_and_drops_code(tmp_path: Path) -> None:
     doc = load(make_html(tmp_path / "plan.html", HTML_BODY))
     assert (doc.fmt, doc.encoding) == ("html", "utf-8")
@@ -331,6 +351,7 @@ def test_html_keeps_text_and_headings_and_drops_code(tmp_path: Path) -> None:
     assert "\n\n\n" not in doc.text
 
 
+@pytest.mark.unit
 def test_html_declared_gbk_charset_is_honoured(tmp_path: Path) -> None:
     path = make_html(tmp_path / "gbk.htm", "<h2>第二章 主要措施</h2><p>补齐产业链短板。</p>", "gbk")
     doc = load(path)
@@ -339,12 +360,14 @@ def test_html_declared_gbk_charset_is_honoured(tmp_path: Path) -> None:
     assert doc.text.endswith("补齐产业链短板。")
 
 
+@pytest.mark.unit
 def test_html_mislabelled_utf8_is_still_read_as_utf8(tmp_path: Path) -> None:
     path = tmp_path / "mislabelled.html"
     path.write_bytes('<meta charset="gbk"><p>汽车产业</p>'.encode())
     assert (load(path).text, load(path).encoding) == ("汽车产业", "utf-8")
 
 
+@pytest.mark.unit
 def test_html_br_pairs_and_deep_nesting(tmp_path: Path) -> None:
     path = tmp_path / "old_site.html"
     body = "<p>上一段<br><br>下一段</p>" + "<font>嵌套" * 3000 + "结束<h2>末尾标题</h2>"
@@ -353,6 +376,7 @@ def test_html_br_pairs_and_deep_nesting(tmp_path: Path) -> None:
     assert heading_texts(doc) == [("末尾标题", 2)]
 
 
+@pytest.mark.unit
 def test_html_without_declared_charset_is_guessed(tmp_path: Path) -> None:
     path = tmp_path / "bare.HTML"
     path.write_bytes("<p>汽车产业</p><p>电子信息</p>".encode("gb18030"))
@@ -363,6 +387,7 @@ def test_html_without_declared_charset_is_guessed(tmp_path: Path) -> None:
 # --- limits and dispatch -----------------------------------------------------
 
 
+@pytest.mark.unit
 def test_oversize_file_is_rejected_before_reading(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -379,6 +404,7 @@ def test_oversize_file_is_rejected_before_reading(
     )
 
 
+@pytest.mark.unit
 def test_size_message_matches_the_documented_wording(tmp_path: Path) -> None:
     path = tmp_path / "big.md"
     with path.open("wb") as handle:
@@ -387,6 +413,7 @@ def test_size_message_matches_the_documented_wording(tmp_path: Path) -> None:
     assert reason == "file is 50.0 MB, over the 20 MB limit (set POLICYQA_MAX_FILE_MB to raise it)"
 
 
+@pytest.mark.unit
 def test_unsupported_suffix_names_the_supported_ones(tmp_path: Path) -> None:
     path = tmp_path / "plan.xlsx"
     path.write_bytes(b"PK\x03\x04")
@@ -395,6 +422,7 @@ def test_unsupported_suffix_names_the_supported_ones(tmp_path: Path) -> None:
     assert all(suffix in reason for suffix in SUPPORTED)
 
 
+@pytest.mark.unit
 def test_missing_file_is_a_load_error(tmp_path: Path) -> None:
     assert load_error(tmp_path / "gone.txt").startswith("cannot read file")
 
@@ -402,6 +430,7 @@ def test_missing_file_is_a_load_error(tmp_path: Path) -> None:
 # --- the shared fixture ------------------------------------------------------
 
 
+@pytest.mark.unit
 def test_synthetic_plan_is_labelled_and_policy_shaped() -> None:
     assert SYNTHETIC_PLAN.startswith(SYNTHETIC_LABEL)
     assert 1200 <= len(SYNTHETIC_PLAN) <= 2000

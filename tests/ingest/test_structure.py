@@ -14,11 +14,13 @@ from policyqa.ingest.structure import (
     leaf_section,
     parse_sections,
     parse_tables,
-    role_of,
     table_records,
 )
+from policyqa.profile import generic_profile
 from tests.conftest import PAPER
 from tests.fixtures import SYNTHETIC_LABEL, SYNTHETIC_PLAN
+
+pytestmark = pytest.mark.unit
 
 PROBLEMS = "3 成渝双城经济圈三大产业集群协同发展存在的问题"
 MEASURES = "4 成渝双城经济圈三大产业集群协同发展的对策建议"
@@ -27,7 +29,7 @@ MEASURES = "4 成渝双城经济圈三大产业集群协同发展的对策建议
 @pytest.fixture(scope="module")
 def paper():
     cleaned = clean(load(PAPER))
-    return cleaned, parse_sections(cleaned), parse_tables(cleaned)
+    return cleaned, parse_sections(cleaned, generic_profile()), parse_tables(cleaned)
 
 
 def by_number(sections) -> dict:
@@ -142,7 +144,7 @@ def test_paper_problem_links(paper, tokenizer) -> None:
 @pytest.fixture(scope="module")
 def plan():
     cleaned = clean(RawDocument("plan.txt", SYNTHETIC_PLAN, "txt"))
-    return cleaned, parse_sections(cleaned)
+    return cleaned, parse_sections(cleaned, generic_profile())
 
 
 def find(sections, title_start: str):
@@ -213,7 +215,7 @@ def test_item_paragraphs_inside_an_article_stay_in_it() -> None:
         "（二）未按规定履行链长工作机制职责，延误产业链断点堵点问题协调解决，造成较大影响的。\n"
     )
     cleaned = clean(RawDocument("rules.txt", text, "txt"))
-    sections = parse_sections(cleaned)
+    sections = parse_sections(cleaned, generic_profile())
     for item in ("（一）未按规定", "（二）未按规定"):
         leaf = leaf_section(sections, cleaned.text.index(item))
         assert leaf.number == "第三条", item
@@ -226,7 +228,7 @@ def test_short_item_headings_nest_to_the_fourth_level() -> None:
         "（2）人才培养\n支持高校开设芯片设计课程。\n2. 封装测试\n建设封装测试公共平台。\n"
     )
     cleaned = clean(RawDocument("plan.txt", text, "txt"))
-    sections = parse_sections(cleaned)
+    sections = parse_sections(cleaned, generic_profile())
     levels = [(s.number, s.level) for s in sections if s.number]
     assert levels == [
         ("第一章", 2),
@@ -307,8 +309,8 @@ def test_heading_info_rejects_content(line: str) -> None:
 
 
 def test_role_words() -> None:
-    assert role_of("3 协同发展存在的问题") == "problem"  # 问题 outranks 协同发展
-    assert role_of("4 协同发展的对策建议") == "countermeasure"
-    assert role_of("2.1 三大产业集群产业发展现状") == "status"
-    assert role_of("参考文献") == "references"
-    assert role_of("4.5 深化区域金融一体化") is None
+    assert generic_profile().role_of("3 协同发展存在的问题") == "problem"  # 问题 outranks 协同发展
+    assert generic_profile().role_of("4 协同发展的对策建议") == "countermeasure"
+    assert generic_profile().role_of("2.1 三大产业集群产业发展现状") == "status"
+    assert generic_profile().role_of("参考文献") == "references"
+    assert generic_profile().role_of("4.5 深化区域金融一体化") is None

@@ -77,7 +77,7 @@ def _settings(home: str, corpus: str):
 
 
 def _tokenizer(home: str):
-    from policyqa.ingest.tokenizer import Tokenizer
+    from policyqa.language import Tokenizer
 
     return Tokenizer(cache_dir=Path(home).parent / "jieba-cache")
 
@@ -96,7 +96,7 @@ def _summary_json(s) -> dict:
 
 def run_ingest(home: str, corpus: str, sleep: float, gate: str = "") -> int:
     from policyqa.errors import IngestLockedError
-    from policyqa.index.builder import ingest
+    from policyqa.indexing import ingest
 
     settings, tokenizer = _settings(home, corpus), _tokenizer(home)
     print("start", flush=True)
@@ -121,7 +121,9 @@ def hold_lock(home: str) -> int:
 def _traced_ingest(settings, tokenizer, sleep: float, stages: Path, result: Path) -> None:
     """One ingest that appends the stage it enters to `stages` (unbuffered)."""
     import policyqa.index.builder as builder
+    import policyqa.indexing as indexing
     from policyqa.index.chroma_store import ChromaStore
+    from policyqa.index.lexical import LexicalBuilder
 
     fd = os.open(stages, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
     seen: set[str] = set()
@@ -131,36 +133,32 @@ def _traced_ingest(settings, tokenizer, sleep: float, stages: Path, result: Path
             seen.add(stage)
             os.write(fd, f"{stage} {time.monotonic():.6f}\n".encode())
 
-    class TracedLock(builder.WriterLock):
+    class TracedLock(indexing.WriterLock):
         def __enter__(self):
             got = super().__enter__()
             mark("locked")
             return got
 
-    add, write_generation, write_json = (
-        ChromaStore.add,
-        builder.write_generation,
-        builder.write_json_atomic,
-    )
+    add, save, write_manifest = ChromaStore.add, LexicalBuilder.save, builder.write_manifest
 
-    def traced_add(self, chunks, vectors):
+    def traced_add(self, chunks, vectors, industries):
         mark("chroma")
-        return add(self, chunks, vectors)
+        return add(self, chunks, vectors, industries)
 
-    def traced_generation(*args, **kwargs):
+    def traced_save(self, folder):  # the keyword views are written when the chunks are
         mark("keyword")
-        return write_generation(*args, **kwargs)
+        return save(self, folder)
 
-    def traced_json(*args, **kwargs):
+    def traced_manifest(*args, **kwargs):  # the switch to the new generation
         mark("manifest")
-        return write_json(*args, **kwargs)
+        return write_manifest(*args, **kwargs)
 
-    builder.WriterLock = TracedLock
+    indexing.WriterLock = TracedLock
     ChromaStore.add = traced_add
-    builder.write_generation = traced_generation
-    builder.write_json_atomic = traced_json
+    LexicalBuilder.save = traced_save
+    builder.write_manifest = traced_manifest
     mark("start")
-    summary = builder.ingest(
+    summary = indexing.ingest(
         settings,
         SlowFakeEmbedder(sleep=sleep, on_batch=lambda: mark("embed")),
         tokenizer,
@@ -175,7 +173,7 @@ def _traced_ingest(settings, tokenizer, sleep: float, stages: Path, result: Path
 def fork_server(home: str, corpus: str, sleep: float, folder: str) -> int:
     import chromadb  # noqa: F401 - imported once here, not in every child
 
-    import policyqa.index.builder  # noqa: F401
+    import policyqa.indexing  # noqa: F401
 
     settings, tokenizer = _settings(home, corpus), _tokenizer(home)
     signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # children are reaped by the kernel

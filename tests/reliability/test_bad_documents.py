@@ -16,13 +16,17 @@ from pathlib import Path
 import psutil
 import pytest
 
-from policyqa.assistant.answer import Assistant
-from policyqa.index.builder import ingest
+from policyqa.assistant.assistant import Assistant
+from policyqa.documents import Chunk
+from policyqa.index.chunkstore import ChunkStore
+from policyqa.index.generation import gen_dir
+from policyqa.index.manifest import Manifest
+from policyqa.index.manifest import read_manifest as read_manifest_in
 from policyqa.index.retriever import HybridRetriever
-from policyqa.index.store import gen_dir, load_chunks, read_manifest
+from policyqa.indexing import ingest
 from policyqa.ingest.chunker import max_chars, split_long
-from policyqa.settings import ROOT, Settings
-from tests.conftest import PAPER
+from policyqa.settings import Settings
+from tests.conftest import PAPER, ROOT
 from tests.fixtures import (
     SYNTHETIC_PLAN,
     make_docx,
@@ -47,6 +51,19 @@ BAD = {  # file -> words its reason must hold
 }
 HIDDEN = ("页面标题不应出现", "样式内容不应出现", "脚本内容不应出现", "注释内容不应出现")
 HIDDEN += ("正文脚本不应出现", "无脚本提示不应出现", "font-family", "document.write")
+DOC_STORE = ("docs.jsonl", "docs.index.json")
+
+
+def read_manifest(settings: Settings) -> Manifest | None:
+    return read_manifest_in(settings.index_dir)
+
+
+def load_chunks(folder: Path) -> list[Chunk]:
+    store = ChunkStore(folder)
+    try:
+        return list(store)
+    finally:
+        store.close()
 
 
 def write_streaming(path: Path, megabytes: int) -> None:
@@ -127,7 +144,7 @@ def test_every_bad_file_is_reported_and_every_good_one_indexed(tmp_path, tokeniz
     record(
         "bad-documents",
         files=len(list(corpus.iterdir())),
-        indexed=len(read_manifest(settings)["files"]),
+        indexed=len(read_manifest(settings).files),
         errors=errors,
         seconds=seconds,
     )
@@ -141,17 +158,17 @@ def test_every_bad_file_is_reported_and_every_good_one_indexed(tmp_path, tokeniz
     assert "POLICYQA_MAX_FILE_MB" in errors["huge.txt"]  # the fix is in the message
 
     manifest = read_manifest(settings)
-    indexed = {Path(p).name: f for p, f in manifest["files"].items()}
+    indexed = {Path(p).name: f for p, f in manifest.files.items()}
     assert set(indexed) == GOOD
     assert set(indexed) | set(errors) == {p.name for p in corpus.iterdir()}
-    chunks = load_chunks(gen_dir(settings, manifest["generation"]))
+    folder = gen_dir(settings.index_dir, manifest.generation)
+    chunks = load_chunks(folder)
     for name, entry in indexed.items():
-        mine = [c for c in chunks if c.doc_id == entry["doc_id"]]
-        assert mine and len(mine) == entry["chunks"], name
+        mine = [c for c in chunks if c.doc_id == entry.doc_id]
+        assert mine and len(mine) == entry.chunks, name
 
     by_doc = {
-        name: "".join(c.text for c in chunks if c.doc_id == f["doc_id"])
-        for name, f in indexed.items()
+        name: "".join(c.text for c in chunks if c.doc_id == f.doc_id) for name, f in indexed.items()
     }
     assert "国标编码市" in by_doc["gb18030.txt"]
     assert "统一码文本的产业协同条款" in by_doc["utf16.txt"]
@@ -160,16 +177,18 @@ def test_every_bad_file_is_reported_and_every_good_one_indexed(tmp_path, tokeniz
     sections = {c.section for c in chunks}  # headings are section paths, not chunk text
     assert "网页政策标题" in sections and "附件 重点项目表" in sections
     everything = "\n".join(c.text for c in chunks)
-    docs_json = (gen_dir(settings, manifest["generation"]) / "docs.json").read_text("utf-8")
+    # the document store: texts and originals (docs.jsonl) and its index (docs.index.json)
+    docs_json = "".join((folder / name).read_text("utf-8") for name in DOC_STORE)
     for hidden in HIDDEN:
         assert hidden not in everything and hidden not in docs_json, hidden
 
-    long_chunks = [c for c in chunks if c.doc_id == indexed["long-line.txt"]["doc_id"]]
+    long_chunks = [c for c in chunks if c.doc_id == indexed["long-line.txt"].doc_id]
     assert all(len(c.text) <= max_chars(settings.chunk_size) for c in long_chunks)
     assert sum(len(c.text) for c in long_chunks) >= 200_000  # all of it, overlap aside
     assert seconds < 120, f"ingest of the bad corpus took {seconds:.0f} s"
 
 
+@pytest.mark.unit
 def test_a_50_mb_file_is_refused_before_it_is_read(tmp_path, tokenizer, fake_embedder):
     corpus = tmp_path / "corpus"
     corpus.mkdir()
@@ -186,9 +205,10 @@ def test_a_50_mb_file_is_refused_before_it_is_read(tmp_path, tokenizer, fake_emb
     assert "50.0 MB, over the 20 MB limit" in summary.errors[0][1]
     record("50mb-file", rss_growth_mb=round(rss.growth / MB, 1), reason=summary.errors[0][1])
     assert rss.growth < 100 * MB, f"RSS grew by {rss.growth / MB:.0f} MB"
-    assert [Path(p).name for p in read_manifest(settings)["files"]] == ["small.txt"]
+    assert [Path(p).name for p in read_manifest(settings).files] == ["small.txt"]
 
 
+@pytest.mark.unit
 def test_splitting_a_long_line_is_linear(tokenizer) -> None:
     """A line of 200,000 characters is split in bounded tokenizer calls and linear time
     (jieba slows down per character on a long run of unknown characters)."""
@@ -249,6 +269,7 @@ def test_cli_ingest_of_a_bad_folder_exits_1_and_lists_the_errors(tmp_path):
     assert [Path(d["path"]).name for d in status["documents"]] == ["good.txt"]
 
 
+@pytest.mark.unit
 def test_a_corpus_without_text_does_not_crash_ingest(tmp_path, tokenizer, fake_embedder):
     corpus = tmp_path / "corpus"
     corpus.mkdir()
@@ -260,4 +281,5 @@ def test_a_corpus_without_text_does_not_crash_ingest(tmp_path, tokenizer, fake_e
     assert summary.chunks == 0
     retriever = HybridRetriever(settings, fake_embedder, tokenizer)
     assert retriever.search("总则") == []  # an index of nothing answers nothing, calmly
-    assert Assistant(settings, retriever).ask("总则是什么？").answerable is False
+    assistant = Assistant(retriever.reader, settings.max_question_chars)
+    assert assistant.ask("总则是什么？").answerable is False

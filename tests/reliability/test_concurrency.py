@@ -16,14 +16,13 @@ from pathlib import Path
 
 import pytest
 
-from policyqa.assistant.answer import Assistant
+from policyqa.assistant.assistant import Assistant
 from policyqa.errors import IngestLockedError
-from policyqa.index.builder import ingest
+from policyqa.index.manifest import Manifest
+from policyqa.index.manifest import read_manifest as read_manifest_in
 from policyqa.index.retriever import HybridRetriever
-from policyqa.index.store import read_manifest
-from policyqa.pipeline import ask
-from policyqa.settings import ROOT
-from tests.conftest import FakeEmbedder
+from policyqa.indexing import ingest
+from tests.conftest import ROOT, FakeEmbedder
 from tests.fixtures import SYNTHETIC_PLAN
 from tests.reliability.figures import record
 
@@ -52,6 +51,15 @@ PREFIXES = (
 )
 # 50 different questions: each needs its own query embedding, none is served from a cache
 QUESTIONS = [prefix + q for prefix in PREFIXES for q in BASE]
+
+
+def read_manifest(settings) -> Manifest | None:
+    return read_manifest_in(settings.index_dir)
+
+
+def ask(app, question: str) -> dict:
+    """The answer as `policyqa ask --json` prints it."""
+    return app.ask(question).to_dict()
 
 
 class GatedIngest:
@@ -113,12 +121,12 @@ def test_queries_keep_working_while_another_process_ingests(
     settings, fake_embedder, tokenizer, tmp_path
 ) -> None:
     ingest(settings, fake_embedder, tokenizer)
-    old = read_manifest(settings)["generation"]
+    old = read_manifest(settings).generation
     retrievers = {
         m: HybridRetriever(settings, FakeEmbedder(), tokenizer, mode=m)
         for m in ("lexical", "dense")
     }
-    assistant = Assistant(settings, retrievers["lexical"])
+    assistant = Assistant(retrievers["lexical"].reader, settings.max_question_chars)
     reference = results(retrievers)
     known = assistant.ask(KNOWN).answer
     assert "30%" in known
@@ -131,10 +139,10 @@ def test_queries_keep_working_while_another_process_ingests(
     def reader() -> None:
         while not stop.is_set():
             try:
-                generation = read_manifest(settings)["generation"]
+                generation = read_manifest(settings).generation
                 got = results(retrievers)
                 answer = assistant.ask(KNOWN).answer
-                if generation == old == read_manifest(settings)["generation"]:
+                if generation == old == read_manifest(settings).generation:
                     assert got == reference and answer == known
                     stats["during"] += 1
                 else:
@@ -161,7 +169,7 @@ def test_queries_keep_working_while_another_process_ingests(
     assert stats["during"] >= 3, stats
     assert summary["generation"] == old + 1 and not summary["errors"]
     for r in retrievers.values():
-        assert r.snapshot.generation == old + 1  # readers moved to the new generation
+        assert r.generation.generation == old + 1  # readers moved to the new generation
     hits = retrievers["lexical"].search("并发测试3号市")
     assert hits and hits[0].chunk.doc_id == "plan-3"
 
@@ -196,14 +204,14 @@ def test_a_second_ingest_is_refused_while_one_runs(settings, fake_embedder, toke
 
 
 @pytest.mark.integration
-def test_fifty_questions_at_once_through_ask(paper_settings) -> None:
-    ask(paper_settings, KNOWN)  # load the model and the index
+def test_fifty_questions_at_once_through_ask(paper_app) -> None:
+    ask(paper_app, KNOWN)  # load the model and the index
     started = time.perf_counter()
     with ThreadPoolExecutor(len(QUESTIONS)) as pool:
-        answers = list(pool.map(lambda q: ask(paper_settings, q), QUESTIONS))
+        answers = list(pool.map(lambda q: ask(paper_app, q), QUESTIONS))
     seconds = time.perf_counter() - started
     record("ask-50-threads", requests=len(QUESTIONS), answered=len(answers), seconds=seconds)
-    expected = {q: ask(paper_settings, q) for q in QUESTIONS}  # one at a time, for reference
+    expected = {q: ask(paper_app, q) for q in QUESTIONS}  # one at a time, for reference
     assert len(answers) == 50
     for q, got in zip(QUESTIONS, answers, strict=True):
         assert isinstance(got, dict) and got["answer"]
@@ -252,12 +260,12 @@ def _last_answer(chatbot: list) -> str:
 
 @pytest.mark.integration
 @pytest.mark.slow
-def test_fifty_users_through_the_web_api(paper_settings) -> None:
-    webapp = pytest.importorskip("policyqa.assistant.webapp")
+def test_fifty_users_through_the_web_api(paper_app, paper_settings) -> None:
+    webapp = pytest.importorskip("policyqa.web.app")
     from gradio_client import Client
 
-    webapp.warm_up(paper_settings)
-    demo = webapp.build_app(paper_settings)
+    webapp.warm_up(paper_app)
+    demo = webapp.build_app(paper_app)
     port = _free_port()
     demo.launch(
         **webapp.launch_kwargs(paper_settings, server_port=port),

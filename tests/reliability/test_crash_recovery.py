@@ -29,16 +29,21 @@ import numpy as np
 import psutil
 import pytest
 
+from policyqa.documents import Chunk
 from policyqa.errors import IngestLockedError
-from policyqa.index.builder import ingest
 from policyqa.index.chroma_store import ChromaStore
+from policyqa.index.chunkstore import ChunkStore
+from policyqa.index.generation import gen_dir
 from policyqa.index.lexical import LexicalIndex
+from policyqa.index.manifest import NAME as MANIFEST
+from policyqa.index.manifest import Manifest
+from policyqa.index.manifest import read_manifest as read_manifest_in
 from policyqa.index.retriever import HybridRetriever
-from policyqa.index.store import MANIFEST, gen_dir, load_chunks, read_manifest
+from policyqa.indexing import ingest
 from policyqa.ingest.corpus import discover
-from policyqa.ingest.tokenizer import Tokenizer
-from policyqa.settings import ROOT, Settings
-from tests.conftest import FakeEmbedder
+from policyqa.language import Tokenizer
+from policyqa.settings import Settings
+from tests.conftest import ROOT, FakeEmbedder
 from tests.fixtures import SYNTHETIC_PLAN
 from tests.reliability.figures import record
 
@@ -54,7 +59,7 @@ SLEEP_PER_BATCH = "0.05"
 @dataclass
 class State:
     generation: int
-    manifest: dict
+    manifest: Manifest
     results: dict  # mode -> [[(chunk_id, score), ...] per query]
     files: dict  # path in the generation folder -> sha256 of its bytes
 
@@ -63,14 +68,26 @@ def _sha(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
+def read_manifest(settings: Settings) -> Manifest | None:
+    return read_manifest_in(settings.index_dir)
+
+
+def load_chunks(folder: Path) -> list[Chunk]:
+    store = ChunkStore(folder)
+    try:
+        return list(store)
+    finally:
+        store.close()
+
+
 def observe(settings: Settings, tokenizer) -> State:
     """Check the live generation is whole and consistent; return what it answers.
 
     Every Chroma client opened here is closed again, so the next look reads the
     files on disk instead of a client cached in this process."""
     manifest = read_manifest(settings)
-    generation = manifest["generation"]
-    folder = gen_dir(settings, generation)
+    generation = manifest.generation
+    folder = gen_dir(settings.index_dir, generation)
     chunks = load_chunks(folder)
     ids = [c.chunk_id for c in chunks]
     assert len(ids) == len(set(ids)), "duplicate chunk ids"
@@ -90,14 +107,16 @@ def observe(settings: Settings, tokenizer) -> State:
         "chunks.jsonl": lines,
         "bm25": bm25.size,
         "bigram": bigram.size,
-        "manifest": manifest["chunk_count"],
-        "manifest files": sum(f["chunks"] for f in manifest["files"].values()),
+        "manifest": manifest.chunk_count,
+        "manifest files": sum(f.chunks for f in manifest.files.values()),
     }
     assert set(sizes.values()) == {len(ids)}, sizes
     assert set(chroma_ids) == set(ids), "a chunk is orphaned between Chroma and chunks.jsonl"
-    docs = json.loads((folder / "docs.json").read_text(encoding="utf-8"))
-    assert {d["path"] for d in docs} == set(manifest["files"])
-    assert {c.doc_id for c in chunks} <= {f["doc_id"] for f in manifest["files"].values()}
+    docs = json.loads((folder / "docs.index.json").read_text(encoding="utf-8"))
+    assert {d["path"] for d in docs} == set(manifest.files)
+    with open(folder / "docs.jsonl", encoding="utf-8") as fh:
+        assert [json.loads(line)["doc_id"] for line in fh] == [d["doc_id"] for d in docs]
+    assert {c.doc_id for c in chunks} <= {f.doc_id for f in manifest.files.values()}
 
     results = {}
     for mode in ("lexical", "dense"):
@@ -108,7 +127,7 @@ def observe(settings: Settings, tokenizer) -> State:
                 for q in QUERIES
             ]
         finally:
-            retriever.snapshot.chroma.client.close()
+            retriever.generation.chroma.close()
     assert all(results["lexical"]), "every query finds passages"
     files = {str(p.relative_to(folder)): _sha(p) for p in folder.rglob("*") if p.is_file()}
     files[MANIFEST] = _sha(settings.index_dir / MANIFEST)
@@ -131,11 +150,11 @@ def assert_matches_corpus(settings: Settings, summary: dict) -> None:
     manifest = read_manifest(settings)
     failed = {path for path, _ in summary["errors"]}
     on_disk = {str(p) for p in discover([settings.corpus]).files}
-    assert set(manifest["files"]) == on_disk - failed
+    assert set(manifest.files) == on_disk - failed
     assert failed == {str(settings.corpus / "broken.pdf")}
     gens = {int(p.name[4:]) for p in settings.index_dir.glob("gen-*")}
     chroma = {int(p.name[1:]) for p in settings.chroma_dir.glob("g*")}
-    live = manifest["generation"]
+    live = manifest.generation
     assert gens | chroma <= {live, live - 1}, "a killed ingest left a generation behind"
 
 
@@ -304,8 +323,8 @@ def test_sigkill_at_every_stage_loses_nothing(kill_settings, tokenizer, tmp_path
     live, rebuilt = vectors(settings, before.generation), vectors(fresh, clean.generation)
     assert live.keys() == rebuilt.keys()
     assert all(np.allclose(live[k], rebuilt[k], rtol=0, atol=1e-6) for k in live)
-    live_chunks = load_chunks(gen_dir(settings, before.generation))
-    clean_chunks = load_chunks(gen_dir(fresh, clean.generation))
+    live_chunks = load_chunks(gen_dir(settings.index_dir, before.generation))
+    clean_chunks = load_chunks(gen_dir(fresh.index_dir, clean.generation))
     assert sorted((c.chunk_id, c.text) for c in live_chunks) == sorted(
         (c.chunk_id, c.text) for c in clean_chunks
     )

@@ -8,19 +8,21 @@ from __future__ import annotations
 from collections import Counter
 from pathlib import Path
 
+import pytest
 from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
 
-from policyqa.assistant.answer import Assistant
-from policyqa.assistant.compose import Citation, verify
+from policyqa.assistant.assistant import Assistant
+from policyqa.assistant.compose import verify
 from policyqa.assistant.evidence import chunk_sentences, enumerated_items, table_rows
 from policyqa.documents import chunk_id
-from policyqa.index.builder import ingest
 from policyqa.index.retriever import HybridRetriever
+from policyqa.indexing import ingest
 from policyqa.ingest.chunker import max_chars
+from policyqa.results import Citation
 from policyqa.settings import Settings
 from tests.conftest import FakeEmbedder
-from tests.fixtures import build
+from tests.fixtures import Documents, build
 
 HAN = st.characters(min_codepoint=0x4E00, max_codepoint=0x9FA5)
 SCRIPTS = st.one_of(
@@ -98,7 +100,7 @@ def check_chunks(text: str, cut, size: int, overlap: int) -> None:
     ]
 
     # every span the answerer may quote is verbatim in its chunk and its document
-    docs = {doc.doc_id: doc}
+    docs = Documents(doc)
     for c in chunks:
         for s in chunk_sentences(c, 1) + table_rows(c, 1) + enumerated_items(c, 1):
             verify(Citation(1, c, s.text, s.start, s.end), docs)
@@ -110,12 +112,14 @@ def test_mixed_script_documents(tokenizer, text: str, size: int, overlap: int) -
     check_chunks(text, tokenizer.cut, size, overlap)
 
 
+@pytest.mark.unit
 @PROPERTY
 @given(text=HEADINGS_ONLY, size=st.integers(20, 200))
 def test_documents_of_headings_only(tokenizer, text: str, size: int) -> None:
     check_chunks(text, tokenizer.cut, size, 1)
 
 
+@pytest.mark.unit
 @PROPERTY
 @given(
     numbers=st.lists(NUMBERS, min_size=1, max_size=40),
@@ -148,13 +152,14 @@ def test_answers_quote_verbatim_from_a_random_index(tokenizer, tmp_path_factory,
     (corpus / "prop.txt").write_text(text, encoding="utf-8")
     s = Settings.from_env(home=folder / "home", corpus=corpus, embed_model="fake-embedder")
     assert ingest(s, FakeEmbedder(), tokenizer).chunks
-    assistant = Assistant(s, HybridRetriever(s, FakeEmbedder(), tokenizer, mode="lexical"))
-    snap = assistant.retriever.snapshot
-    chunk = data.draw(st.sampled_from(snap.chunks))
+    retriever = HybridRetriever(s, FakeEmbedder(), tokenizer, mode="lexical")
+    assistant = Assistant(retriever.reader, s.max_question_chars)
+    reader = retriever.reader()
+    chunk = data.draw(st.sampled_from(list(retriever.generation.chunks)))
     start = data.draw(st.integers(0, max(0, len(chunk.text) - 4)))
     question = chunk.text[start : start + data.draw(st.integers(4, 30))] + "是什么？"
     result = assistant.ask(question)
     for c in result.citations:
-        verify(c, snap.docs)
+        verify(c, reader)
         assert c.quote.replace("\t", " ").replace("\n", " ") in result.answer
     assert result.answerable == bool(result.citations) or result.intent == "empty"

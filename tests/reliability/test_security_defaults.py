@@ -15,10 +15,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from policyqa.app import PolicyQA
 from policyqa.assistant.llm import chat_model
 from policyqa.errors import PolicyQAError
-from policyqa.pipeline import ask
-from policyqa.settings import ROOT, Settings
+from policyqa.settings import Settings
+from tests.conftest import ROOT
 
 CLI = str(Path(sys.executable).with_name("policyqa"))
 SECRET = "sk-test-SECRET"
@@ -26,6 +27,12 @@ KNOWN = "成渝新能源汽车本地配套率是多少？"
 PICKLE_MAGIC = tuple(b"\x80" + bytes([p]) for p in range(2, 6))
 
 
+def ask(app: PolicyQA, question: str, **kwargs) -> dict:
+    """The answer as `policyqa ask --json` prints it."""
+    return app.ask(question, **kwargs).to_dict()
+
+
+@pytest.mark.unit
 def test_default_host_is_localhost(monkeypatch) -> None:
     monkeypatch.delenv("POLICYQA_HOST", raising=False)
     assert Settings().host == "127.0.0.1"
@@ -33,6 +40,7 @@ def test_default_host_is_localhost(monkeypatch) -> None:
     assert Settings.from_env().auth == ""  # and no default password
 
 
+@pytest.mark.unit
 def test_serve_help_shows_the_localhost_default() -> None:
     env = {k: v for k, v in os.environ.items() if k != "POLICYQA_HOST"}
     done = subprocess.run(
@@ -110,6 +118,7 @@ def no_network(monkeypatch) -> list:
     return attempts
 
 
+@pytest.mark.unit
 def test_network_guard_works(no_network) -> None:
     with pytest.raises(OSError, match="network disabled"):
         socket.create_connection(("203.0.113.7", 443), timeout=1)
@@ -118,8 +127,8 @@ def test_network_guard_works(no_network) -> None:
 
 @pytest.mark.integration
 def test_offline_ask_makes_no_network_call(paper_settings, no_network) -> None:
-    # settings the session has not used: the retriever, model and index load cold here
-    cold = paper_settings.with_(max_question_chars=paper_settings.max_question_chars - 1)
+    # a new facade: the retriever, model and index load cold here
+    cold = PolicyQA(paper_settings.with_(max_question_chars=paper_settings.max_question_chars - 1))
     result = ask(cold, KNOWN)
     assert result["answerable"] and "30%" in result["answer"]
     ask(cold, "今天成都的天气怎么样？")
@@ -127,7 +136,9 @@ def test_offline_ask_makes_no_network_call(paper_settings, no_network) -> None:
 
 
 @pytest.mark.integration
-def test_api_key_never_leaves_the_environment(paper_settings, monkeypatch, tmp_path) -> None:
+def test_api_key_never_leaves_the_environment(
+    paper_settings, paper_app, monkeypatch, tmp_path
+) -> None:
     monkeypatch.setenv("POLICYQA_LLM_API_KEY", SECRET)
     settings = Settings.from_env(home=paper_settings.home)
     assert settings.llm_api_key == SECRET  # read from the environment ...
@@ -141,10 +152,10 @@ def test_api_key_never_leaves_the_environment(paper_settings, monkeypatch, tmp_p
     json.loads(status.stdout)
     assert SECRET not in status.stdout + status.stderr
 
-    assert SECRET not in json.dumps(ask(paper_settings, KNOWN), ensure_ascii=False)
+    assert SECRET not in json.dumps(ask(paper_app, KNOWN), ensure_ascii=False)
     # LLM mode with a server that is not there: the error shown names no key
     llm = paper_settings.with_(llm_base_url="http://127.0.0.1:9/v1", llm_model="any")
-    result = ask(llm, KNOWN, use_llm=True)
+    result = ask(PolicyQA(llm, paper_app.embedder, paper_app.tokenizer), KNOWN, use_llm=True)
     assert result["mode"] == "extractive" and "LLM" in result["notice"]
     assert SECRET not in json.dumps(result, ensure_ascii=False)
     try:
@@ -157,7 +168,7 @@ def test_api_key_never_leaves_the_environment(paper_settings, monkeypatch, tmp_p
     gold = tmp_path / "gold.jsonl"
     lines = (ROOT / "eval" / "gold.jsonl").read_text(encoding="utf-8").splitlines()
     gold.write_text("\n".join(lines[:3]) + "\n", encoding="utf-8")
-    run_eval(paper_settings, gold, json_out=tmp_path / "eval.json", report_dir=tmp_path / "rep")
+    run_eval(paper_app, gold, json_out=tmp_path / "eval.json", report_dir=tmp_path / "rep")
     written = [p for p in tmp_path.rglob("*") if p.is_file() and p != gold]
     assert any(p.name == "report.md" for p in written)
     for p in written:

@@ -13,7 +13,9 @@ from types import SimpleNamespace
 
 import pytest
 
-from policyqa.settings import ROOT, Settings
+from policyqa.app import PolicyQA
+from policyqa.settings import Settings
+from tests.conftest import ROOT
 
 INJECTION_WORD = "防注入演练专用词"
 INJECTION_TEXT = (
@@ -32,13 +34,14 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def launch(settings: Settings, warm: bool = True) -> SimpleNamespace:
-    from policyqa.assistant.webapp import build_app, launch_kwargs, warm_up
+def launch(app: PolicyQA, warm: bool = True) -> SimpleNamespace:
+    from policyqa.web.app import build_app, launch_kwargs, warm_up
 
     if warm:
-        warm_up(settings)
-    demo = build_app(settings)
+        warm_up(app)
+    demo = build_app(app)
     port = free_port()
+    settings = app.settings
     demo.launch(**launch_kwargs(settings, server_port=port), prevent_thread_lock=True, quiet=True)
     return SimpleNamespace(url=f"http://127.0.0.1:{port}/", settings=settings, demo=demo)
 
@@ -46,7 +49,7 @@ def launch(settings: Settings, warm: bool = True) -> SimpleNamespace:
 @pytest.fixture(scope="session")
 def ui_settings(tmp_path_factory, real_embedder, tokenizer) -> Settings:
     """The real corpus plus the injection document, indexed with the real model."""
-    from policyqa.index.builder import ingest
+    from policyqa.indexing import ingest
 
     base = tmp_path_factory.mktemp("ui")
     corpus = base / "corpus"
@@ -59,8 +62,14 @@ def ui_settings(tmp_path_factory, real_embedder, tokenizer) -> Settings:
 
 
 @pytest.fixture(scope="session")
-def ui_server(ui_settings):
+def ui_app(ui_settings, real_embedder, tokenizer) -> PolicyQA:
+    """The facade over the UI index, sharing the session's model and tokenizer."""
+    return PolicyQA(ui_settings, real_embedder, tokenizer)
+
+
+@pytest.fixture(scope="session")
+def ui_server(ui_app):
     """The app on 127.0.0.1 on a free port, in a background thread."""
-    server = launch(ui_settings)
+    server = launch(ui_app)
     yield server
     server.demo.close()

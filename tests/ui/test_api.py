@@ -13,10 +13,14 @@ import httpx
 import pytest
 from gradio_client import Client
 
-from policyqa.assistant import ui_render as ui
-from policyqa.assistant.webapp import _resolve, _store_uploads, launch_kwargs
+from policyqa.app import PolicyQA
 from policyqa.errors import PolicyQAError
 from policyqa.settings import Settings
+from policyqa.web import render as ui
+from policyqa.web.app import launch_kwargs
+from policyqa.web.exports import results_csv
+from policyqa.web.handlers import _resolve
+from policyqa.web.uploads import store_uploads
 
 from .conftest import INJECTION_WORD, SCRIPT, launch
 
@@ -205,8 +209,9 @@ def test_twenty_users_at_once_all_get_answers(ui_server):
 
 
 @pytest.mark.integration
-def test_login_required_when_auth_is_set(ui_settings):
-    server = launch(ui_settings.with_(auth="official:s3cret"), warm=False)
+def test_login_required_when_auth_is_set(ui_settings, ui_app):
+    guarded = PolicyQA(ui_settings.with_(auth="official:s3cret"), ui_app.embedder, ui_app.tokenizer)
+    server = launch(guarded, warm=False)
     try:
         assert httpx.get(server.url + "config").status_code in (401, 403)
         with pytest.raises(Exception):  # noqa: B017 - gradio_client raises various types
@@ -217,6 +222,7 @@ def test_login_required_when_auth_is_set(ui_settings):
         server.demo.close()
 
 
+@pytest.mark.unit
 def test_launch_defaults_are_local_and_unshared(tmp_path):
     settings = Settings.from_env(home=tmp_path, host="127.0.0.1", auth="")
     opts = launch_kwargs(settings)
@@ -227,6 +233,7 @@ def test_launch_defaults_are_local_and_unshared(tmp_path):
         launch_kwargs(settings.with_(auth="nopassword"))
 
 
+@pytest.mark.unit
 def test_uploads_check_type_size_and_name(tmp_path):
     corpus = tmp_path / "corpus"
     corpus.mkdir()
@@ -240,12 +247,13 @@ def test_uploads_check_type_size_and_name(tmp_path):
     big.write_text("字" * 2000, encoding="utf-8")
     ok = tmp_path / "名单 (1)<x>.txt"
     ok.write_text("成渝", encoding="utf-8")
-    report, saved = _store_uploads(settings, [str(bad), str(big), str(clash), str(ok)])
+    report, saved = store_uploads(settings, [str(bad), str(big), str(clash), str(ok)])
     assert "不支持的文件类型" in report[0] and "超过" in report[1] and "同名" in report[2]
     assert saved == [settings.uploads_dir / "名单_(1)_x_.txt"]
     assert saved[0].read_text(encoding="utf-8") == "成渝"
 
 
+@pytest.mark.unit
 def test_resolve_references():
     turns = [
         {
@@ -268,6 +276,7 @@ def test_resolve_references():
 # ---- rendering, no server -----------------------------------------------------
 
 
+@pytest.mark.unit
 def test_md_text_leaves_no_markup():
     shown = ui.md_text("<b>x</b> [a](javascript:alert(1)) *y* &lt;")
     assert "<" not in shown and ">" not in shown
@@ -275,12 +284,14 @@ def test_md_text_leaves_no_markup():
     assert "&amp;lt;" in shown  # an entity in a document stays literal text
 
 
+@pytest.mark.unit
 def test_markers_of_known_citations_become_links():
     md = ui.answer_markdown("配套率为30%[1]，另见[3]和[1,2]。", 4, [1, 2])
     assert "[\\[1\\]](#pq-4-1)" in md and "(#pq-4-2)" in md
     assert "\\[3\\]" in md and "#pq-4-3" not in md
 
 
+@pytest.mark.unit
 def test_stream_cuts_never_split_a_marker():
     answer = "甲乙丙丁[12]戊己庚辛[3]" * 20
     cuts = ui.stream_cuts(answer, pieces=30, min_step=5)
@@ -289,11 +300,13 @@ def test_stream_cuts_never_split_a_marker():
         assert not re.search(r"\[\d*$", answer[:cut])
 
 
+@pytest.mark.unit
 def test_marked_escapes_and_skips_overlaps():
     html_out = ui.marked("<a>配套率</a>", [(3, 6, "x"), (4, 5, "y")])
     assert html_out == '&lt;a&gt;<mark class="x">配套率</mark>&lt;/a&gt;'
 
 
+@pytest.mark.unit
 def test_sources_of_a_refusal_are_the_related_passages():
     result = {
         "answerable": False,
@@ -305,11 +318,13 @@ def test_sources_of_a_refusal_are_the_related_passages():
     assert "&lt;i&gt;x&lt;/i&gt;" in html_out and "<i>" not in html_out
 
 
+@pytest.mark.unit
 def test_csv_export_defuses_spreadsheet_formulas():
     rows = [{"rank": 1, "text": "=HYPERLINK(1)"}, {"rank": 2, "text": "-5% 增速"}]
-    text = ui.results_csv(rows)
+    text = results_csv(rows)
     assert "'=HYPERLINK(1)" in text and ",-5% 增速," in text
 
 
+@pytest.mark.unit
 def test_context_of_a_vanished_passage():
     assert "找不到该段落" in ui.context_html(None)

@@ -1,0 +1,191 @@
+"""What a question asks, read from its wording: the kind of answer, the figure
+it wants, and every constraint a supporting sentence must satisfy (years,
+places, the measure, a named document, article or table).
+
+Domain knowledge (places, measures, role words) comes from the `Profile`;
+the documents a question may name come from the index.
+
+>>> frame = analyze("2024年成渝地区汽车产量是多少？", profile, documents)
+>>> frame.years, frame.measure, frame.measure_nouns
+({2024}, 'output', ('产量', '年产量'))
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from policyqa.profile import Profile
+
+from .figures import cn_number, years_in
+
+DOC_KINDS = "条例|办法|规定|方案|规划|意见|通知|纲要|决定|细则|法|标准|指南|计划|论文"
+_ARTICLE = re.compile(r"第\s*([0-9]+|[零〇一二两三四五六七八九十百千]+)\s*条")
+_TABLE = re.compile(r"表\s*([0-9]+)")
+_QUOTED = re.compile(r"《([^》]{2,60})》")
+_PLACE_PREFIX = re.compile(
+    r"^(?:[\u4e00-\u9fff]{2,9}?(?:省|市|自治区|特别行政区|地区双城经济圈|地区|区|县))"
+)
+LIST = re.compile(
+    r"哪些|哪几|几个方面|几项|几条|哪[一二三四五六七八九十两]?[个条项点类]|[一二三四五六七八九十两]个方面|包括哪|分别是|有什么(?:对策|措施|建议|问题|任务|要求|行为)|列一下|列出|全部"
+)
+COUNTER = re.compile(
+    r"对策|建议|措施|举措|办法|怎么办|咋办|咋整|怎么整|如何|怎样|怎么(?:补|解决|破|改|提升|推|搞|做|弄|协调)|该怎么|应该|应当|路径|出路|解决|有啥招|有什么招"
+)
+PROBLEM = re.compile(r"问题|困难|挑战|短板|不足|瓶颈|难点|制约|障碍|薄弱|短处|差距|为什么|原因")
+STATUS = re.compile(r"现状|成效|进展|成果|成绩|情况|做得怎么样|搞得怎么样")
+EXTREME = re.compile(r"最(高|低|大|小|多|少)|排第一|第一名|垫底")
+COMPARE = re.compile(
+    r"相比|对比|比较|哪个(?:更|大|高|多|少|低)|谁(?:更|大|高|多)|差距|差多少|分别|各是|各自|各有|和.{1,12}(?:比|相比)"
+)
+
+
+@dataclass(frozen=True)
+class Frame:
+    text: str
+    kind: str  # article | list | countermeasure | problem | status | fact
+    number: bool  # asks for a figure
+    measure: str = ""  # share | growth | money | output | count | rank | date | duration
+    measure_nouns: tuple[str, ...] = ()  # the measure named, with its equivalents
+    years: frozenset[int] = frozenset()
+    places: tuple[str, ...] = ()  # places named other than the home region
+    home: bool = False  # names the home region
+    documents: tuple[str, ...] = ()  # ids of indexed documents the question names
+    missing: str = ""  # title of an expected-but-missing document it names
+    article: int | None = None
+    table: str = ""  # "表2"
+    extreme: str = ""  # "max" | "min"
+    compare: bool = False
+    entities: tuple[str, ...] = field(default=())  # what a comparison compares
+
+    @property
+    def role(self) -> str | None:
+        return {"countermeasure": "countermeasure", "problem": "problem", "status": "status"}.get(
+            self.kind
+        )
+
+
+def analyze(
+    text: str, profile: Profile, titles: dict[str, str], missing: tuple[str, ...] = ()
+) -> Frame:
+    """`titles`: indexed document id -> title; `missing`: titles of expected documents
+    the corpus lacks."""
+    article = _article(text)
+    documents = named_documents(text, titles)
+    missing_title = next((t for t in missing if names_document(text, t)), "")
+    places = tuple(p for p in profile.regions.named_in(text) if not _inside_title(p, text, titles))
+    measure, nouns = _measure(text, profile)
+    years = frozenset(years_in(text))
+    extreme = EXTREME.search(text)
+    compare = (
+        bool(COMPARE.search(text))
+        or len(places) + (len(years) if len(years) > 1 else 0) >= 2
+        and not LIST.search(text)
+    )
+    kind = _kind(text, article)
+    number = (
+        bool(measure)
+        or bool(extreme)
+        or bool(re.search(r"多少|几[个家辆台万亿项条天日]|多大|多高|多快|多长", text))
+    )
+    entities = (
+        places
+        if len(places) >= 2
+        else tuple(str(y) for y in sorted(years))
+        if len(years) >= 2
+        else ()
+    )
+    table = _TABLE.search(text)
+    return Frame(
+        text=text,
+        kind=kind,
+        number=number and kind not in ("article", "list"),
+        measure=measure,
+        measure_nouns=nouns,
+        years=years,
+        places=places,
+        home=profile.regions.is_home(text),
+        documents=documents,
+        missing=missing_title,
+        article=article,
+        table=f"表{table.group(1)}" if table else "",
+        extreme=("max" if extreme.group(0)[-1] in "高大多一" else "min") if extreme else "",
+        compare=compare,
+        entities=entities,
+    )
+
+
+def _kind(text: str, article: int | None) -> str:
+    if article is not None and re.search(r"规定|内容|讲|说|写|是什么|要求|怎么", text):
+        return "article"
+    if COUNTER.search(text):
+        return "countermeasure"
+    if LIST.search(text):
+        return "list"
+    if PROBLEM.search(text):
+        return "problem"
+    if STATUS.search(text):
+        return "status"
+    return "fact"
+
+
+def _article(text: str) -> int | None:
+    m = _ARTICLE.search(text)
+    if not m:
+        return None
+    n = m.group(1)
+    return int(n) if n.isdigit() else cn_number(n)
+
+
+def _measure(text: str, profile: Profile) -> tuple[str, tuple[str, ...]]:
+    measure = ""
+    best = 0
+    for name, phrases in profile.measures.items():
+        for p in phrases:
+            if p in text and len(p) > best:
+                measure, best = name, len(p)
+    nouns: tuple[str, ...] = ()
+    for group in profile.measure_nouns:
+        if any(n in text for n in group):
+            nouns = group
+            break
+    return measure, nouns
+
+
+def core_title(title: str) -> str:
+    """A title without the place it starts with: 重庆市产品质量条例 -> 产品质量条例."""
+    core = _PLACE_PREFIX.sub("", title)
+    return core if len(core) >= 4 else title
+
+
+def names_document(text: str, title: str) -> bool:
+    """The question names the document: its title, its title without the place, in
+    《》 or not, or a shortened name ending like it (专利条例 for 专利促进与保护条例)."""
+    core = core_title(title)
+    if title in text or core in text:
+        return True
+    for q in _QUOTED.findall(text):
+        if q in title or core_title(q) in title:
+            return True
+    kind = re.search(rf"({DOC_KINDS})$", core)
+    if not kind:
+        return False
+    for m in re.finditer(rf"([\u4e00-\u9fff]{{2,12}}?)({kind.group(1)})", text):
+        short = m.group(1)
+        if len(short) >= 2 and short[:2] == core[:2] and _subsequence(short, core):
+            return True
+    return False
+
+
+def _subsequence(short: str, long: str) -> bool:
+    it = iter(long)
+    return all(ch in it for ch in short)
+
+
+def named_documents(text: str, titles: dict[str, str]) -> tuple[str, ...]:
+    return tuple(doc_id for doc_id, title in titles.items() if names_document(text, title))
+
+
+def _inside_title(place: str, text: str, titles: dict[str, str]) -> bool:
+    """重庆 in 重庆市产品质量条例 names the document, not a place the answer must name."""
+    return any(place in t and t in text or place in core_title(t) for t in titles.values())
