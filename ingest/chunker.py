@@ -168,7 +168,8 @@ def chunk_document(
         sec = next(
             (s for s in reversed(doc.sections) if s.start <= t.start < s.end), doc.sections[0]
         )
-        context = "\n".join(x for x in (t.caption, t.header) if x)
+        # caption, then header; a table without a caption keeps the line break before its header
+        context = f"{t.caption}\n{t.header}" if t.header else t.caption
         rows = [(r.start, r.end) for r in t.rows]
         rows[0] = (t.start, rows[0][1])  # the first chunk carries the caption itself
         for ca, cb in pack(text, rows, size, 0, cut):

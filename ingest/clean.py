@@ -38,6 +38,7 @@ class CleanText:
     units: tuple[Unit, ...]
     footer: tuple[str, ...]
     pages: tuple[int, ...]
+    contents: tuple[str, ...] = ()  # a table of contents lifted out of the text
 
 
 @dataclass
@@ -131,8 +132,42 @@ def _rejoin(lines: list[_Line]) -> list[_Line]:
     return out
 
 
+_TOC_TAIL = re.compile(r"[\s.·…．]*\d*$")
+
+
+def _entry(text: str) -> str:
+    """A heading as a table of contents writes it: no spaces, dot leaders or page number."""
+    return _TOC_TAIL.sub("", text).replace(" ", "").replace("\u3000", "")
+
+
+def _contents(lines: list[_Line]) -> set[int]:
+    """Lines of a table of contents: three or more headings in a row, with no text
+    between them, each of which comes back later as a heading of the body."""
+    heads = [i for i, ln in enumerate(lines) if ln.kind in ("heading", "inline")]
+    runs: list[list[int]] = []
+    for i in heads:
+        if runs and i == runs[-1][-1] + 1:
+            runs[-1].append(i)
+        else:
+            runs.append([i])
+    out: set[int] = set()
+    for run in runs:
+        for end in range(len(run), 2, -1):
+            later = {_entry(lines[j].text) for j in heads if j > run[end - 1]}
+            if all(_entry(lines[j].text) in later for j in run[:end]):
+                out |= set(run[:end])
+                before = run[0] - 1
+                if before >= 0 and _entry(lines[before].text) in ("目录", "目次"):
+                    out.add(before)
+                break
+    return out
+
+
 def clean(raw: RawDocument) -> CleanText:
     lines = _classify(raw)
+    toc = _contents(lines)
+    contents = tuple(lines[i].text for i in sorted(toc))
+    lines = [ln for i, ln in enumerate(lines) if i not in toc]
     footer = tuple(ln.text for ln in lines if ln.kind == "footer")
     if raw.fmt in ("txt", "pdf"):
         lines = _rejoin(lines)
@@ -151,7 +186,7 @@ def clean(raw: RawDocument) -> CleanText:
         parts.append(line.text)
         pos += len(line.text)
     pages = tuple(_page_starts(raw.pages, raw_starts, units))
-    return CleanText("".join(parts), tuple(units), footer, pages)
+    return CleanText("".join(parts), tuple(units), footer, pages, contents)
 
 
 def _page_starts(raw_pages: tuple[int, ...], raw_starts: list[int], units: list[Unit]):

@@ -117,20 +117,38 @@ _ATX = re.compile(r"^ {0,3}(#{1,6})[ \t]+(.*?)(?:[ \t]+#+)?[ \t]*$")
 _FENCE = re.compile(r"^ {0,3}(```|~~~)")
 
 
+_COMMENT = re.compile(r"<!--.*?-->", re.S)
+
+
+def _numbered(line: str) -> bool:
+    """A numbered heading (第一章, 一、, 1.2): structure, never a document's title."""
+    from .headings import heading_info
+
+    info = heading_info(line.strip())
+    return bool(info and info.number)
+
+
 def _read_md(path: Path, data: bytes) -> RawDocument:
-    """Keep the text, but drop the '#' marks so heading spans cover only the title."""
+    """Keep the text, but drop the '#' marks so heading spans cover only the title.
+    A leading level-1 heading is the document's title, not a section; HTML
+    comments (<!-- INFO END -->) are not text."""
     raw = _read_txt(path, data)
-    lines, headings, offset, fenced = [], [], 0, False
-    for line in raw.text.split("\n"):
+    text = _COMMENT.sub(lambda m: "\n" * m.group(0).count("\n"), raw.text)
+    lines, headings, offset, fenced, title = [], [], 0, False, ""
+    for line in text.split("\n"):
         if _FENCE.match(line):
             fenced = not fenced  # '# comment' inside a code block is not a heading
         match = None if fenced else _ATX.match(line)
         if match and match.group(2):
             line = match.group(2)
-            headings.append((offset, offset + len(line), len(match.group(1))))
+            first = not title and len(match.group(1)) == 1 and not "".join(lines).strip()
+            if first and not _numbered(line):
+                title = line.strip()
+            else:
+                headings.append((offset, offset + len(line), len(match.group(1))))
         lines.append(line)
         offset += len(line) + 1
-    return replace(raw, text="\n".join(lines), fmt="md", headings=tuple(headings))
+    return replace(raw, text="\n".join(lines), fmt="md", headings=tuple(headings), title=title)
 
 
 @contextmanager
@@ -196,18 +214,25 @@ class _Lines:
         self.parts.append(part)
         self.size += len(part)
 
-    def document(self, path: Path, fmt: str, encoding: str | None = None) -> RawDocument:
+    def document(
+        self, path: Path, fmt: str, encoding: str | None = None, title: str = ""
+    ) -> RawDocument:
         text, headings = "".join(self.parts), tuple(self.headings)
-        return RawDocument(str(path), text, fmt, encoding, headings=headings)
+        return RawDocument(str(path), text, fmt, encoding, headings=headings, title=title)
 
 
-_DOCX_HEADING = re.compile(r"^(?:(?:heading|标题)\s*([1-9])|title|标题)$", re.IGNORECASE)
+_DOCX_HEADING = re.compile(r"^(?:heading|标题)\s*([1-9])$", re.IGNORECASE)
+_DOCX_TITLE = re.compile(r"^(?:title|标题)$", re.IGNORECASE)
 
 
 def _docx_level(paragraph: Paragraph) -> int:
     """Word's built-in heading styles, under their English or Chinese names."""
-    match = _DOCX_HEADING.match((paragraph.style.name or "").strip() if paragraph.style else "")
-    return int(match.group(1) or 1) if match else 0
+    match = _DOCX_HEADING.match(_style(paragraph))
+    return int(match.group(1)) if match else 0
+
+
+def _style(paragraph: Paragraph) -> str:
+    return (paragraph.style.name or "").strip() if paragraph.style else ""
 
 
 def _docx_blocks(parent: object, container: etree._Element) -> Iterator[Paragraph | Table]:
@@ -223,11 +248,19 @@ def _docx_blocks(parent: object, container: etree._Element) -> Iterator[Paragrap
 
 
 def _read_docx(path: Path, data: bytes) -> RawDocument:
+    """Paragraphs and tables in order; heading styles become headings, the Title
+    style (or the document properties) the title."""
     out = _Lines()
+    title = ""
     try:
         document = docx.Document(io.BytesIO(data))
+        title = (document.core_properties.title or "").strip()
         for block in _docx_blocks(document, document.element.body):
             if isinstance(block, Paragraph):
+                if _DOCX_TITLE.match(_style(block)) and block.text.strip():
+                    title = title or " ".join(block.text.split())
+                    out.add(block.text)
+                    continue
                 out.add(block.text, _docx_level(block))
                 continue
             out.add("")
@@ -238,7 +271,7 @@ def _read_docx(path: Path, data: bytes) -> RawDocument:
         raise LoadError(
             path, f"corrupt DOCX: {_one_line(exc)}; re-save it as .docx in Word or WPS"
         ) from exc
-    return out.document(path, "docx")
+    return out.document(path, "docx", title=title)
 
 
 _DROP = ("script", "style", "noscript", "template", "head")
@@ -307,11 +340,12 @@ def _read_html(path: Path, data: bytes) -> RawDocument:
     except ValueError as exc:
         raise LoadError(path, str(exc)) from exc
     soup = BeautifulSoup(_newlines(source), "html.parser")
+    title = " ".join(soup.title.get_text().split()) if soup.title else ""
     for tag in soup.find_all(list(_DROP)):
         tag.decompose()
     out = _Lines()
     _walk_html(soup, out)
-    return out.document(path, "html", encoding)
+    return out.document(path, "html", encoding, title=title)
 
 
 _READERS = {

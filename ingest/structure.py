@@ -87,6 +87,8 @@ def parse_sections(clean: CleanText, profile: Profile) -> list[Section]:
         if item_rank:
             secs.close_items(item_rank, unit.start)
         top = secs.stack[-1]
+        if unit.kind == "inline" and number_rank(line) and _ARTICLE.match(top.number):
+            continue  # an item （一）… of an article (第X条) is the article's own text
         if unit.kind == "heading":
             secs.open(_number(line), line, unit.level, unit.start, unit.end)
         elif unit.kind == "inline":
@@ -139,31 +141,42 @@ _NUMERIC = re.compile(r"^[<>≈~约]?\s*-?\d[\d \u2009.,]*%?$")
 
 
 def parse_tables(clean: CleanText) -> list[Table]:
+    """Tables: a 表N caption and the rows under it, or two or more rows with no
+    caption (a DOCX or HTML table nobody titled), whose header names the columns."""
     tables: list[Table] = []
     units = clean.units
-    for i, unit in enumerate(units):
+    i = 0
+    while i < len(units):
+        unit = units[i]
         caption = clean.text[unit.start : unit.end]
-        if unit.kind != "caption" or not caption.startswith("表"):
-            continue
+        captioned = unit.kind == "caption" and caption.startswith("表")
+        first = i + 1 if captioned else i
         rows = []
-        for nxt in units[i + 1 :]:
+        for nxt in units[first:]:
             if nxt.kind != "row":
                 break
             rows.append(nxt)
-        if not rows:
+        if rows and (captioned or (unit.kind == "row" and len(rows) >= 2)):
+            tables.append(_table(clean, unit if captioned else None, rows))
+            i = first + len(rows)
             continue
-        cells = [clean.text[r.start : r.end].split("\t") for r in rows]
-        has_header = (
-            len(rows) > 1
-            and not any(_NUMERIC.match(c) for c in cells[0][1:])
-            and any(_NUMERIC.match(c) for row in cells[1:] for c in row[1:])
-        )
-        label = re.sub(r"\s+", "", re.match(r"^表\s*\d+", caption).group(0))
-        header = clean.text[rows[0].start : rows[0].end] if has_header else ""
-        tables.append(
-            Table(label, caption, unit.start, rows[0].start, rows[-1].end, header, tuple(rows))
-        )
+        i += 1
     return tables
+
+
+def _table(clean: CleanText, caption: Unit | None, rows: list[Unit]) -> Table:
+    cells = [clean.text[r.start : r.end].split("\t") for r in rows]
+    has_header = (
+        len(rows) > 1
+        and not any(_NUMERIC.match(c) for c in cells[0][1:])
+        and (caption is None or any(_NUMERIC.match(c) for row in cells[1:] for c in row[1:]))
+    )
+    header = clean.text[rows[0].start : rows[0].end] if has_header else ""
+    if caption is None:
+        return Table("", "", rows[0].start, rows[0].start, rows[-1].end, header, tuple(rows))
+    text = clean.text[caption.start : caption.end]
+    label = re.sub(r"\s+", "", re.match(r"^表\s*\d+", text).group(0))
+    return Table(label, text, caption.start, rows[0].start, rows[-1].end, header, tuple(rows))
 
 
 def table_records(clean: CleanText, table: Table) -> list[TableRecord]:

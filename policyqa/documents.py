@@ -20,7 +20,9 @@ class RawDocument:
 
     `pages[i]` is the offset in `text` where page i+1 starts (empty when the
     format has no pages). `headings` are (start, end, level) spans the format
-    itself marks as headings (DOCX styles, HTML h1-h6, Markdown #).
+    itself marks as headings (DOCX styles, HTML h1-h6, Markdown #). `title` is
+    the document's title when the format states it (a leading Markdown `#`
+    line, DOCX properties or Title style, HTML <title>), without markup.
     """
 
     path: str
@@ -29,6 +31,7 @@ class RawDocument:
     encoding: str | None = None
     pages: tuple[int, ...] = ()
     headings: tuple[tuple[int, int, int], ...] = ()
+    title: str = ""
 
 
 @dataclass(frozen=True)
@@ -113,11 +116,8 @@ class Chunk:
 
     def retrieval_text(self) -> str:
         """Text to embed and to index: heading path and table context, then the passage."""
-        context = (
-            ""
-            if self.context and self.text.startswith(self.context.split("\n", 1)[0])
-            else self.context
-        )
+        caption = self.context.split("\n", 1)[0]
+        context = "" if caption and self.text.startswith(caption) else self.context.strip("\n")
         return "\n".join(part for part in (self.section, context, self.text) if part)
 
     def metadata(self) -> dict:
