@@ -35,7 +35,7 @@ UNITS = (
     "|倍|%|％|成|个百分点|平方公里|平方米|公里|米|个工作日|工作日|日|天|个月|月|年|小时|周岁|岁|条|款|章"
 )
 _FIGURE = re.compile(
-    rf"(?P<prefix>第|超过|超|约|近|逾|达|>|<|≥|≤)?(?P<num>\d[\d,\u2009\u202f ]*(?:\.\d+)?|[{CN}]+)"
+    rf"(?P<prefix>第\s*|超过|超|约|近|逾|达|>|<|≥|≤|[千百万]分之)?(?P<num>\d[\d,\u2009\u202f ]*(?:\.\d+)?|[{CN}]+)"
     rf"(?P<about>多|余)?\s*(?P<unit>{UNITS})?(?P<more>多|余|以上|以下|左右)?"
 )
 YEAR = re.compile(r"(?<!\d)((?:19|20)\d{2})(?:\s*年|(?=\s*[—\-～~至到]\s*(?:19|20)\d{2}))")
@@ -91,7 +91,9 @@ def figures(text: str) -> list[Figure]:
     out = []
     years = {m.start(1) for m in YEAR.finditer(text)}
     for m in _FIGURE.finditer(text):
-        num, unit, prefix = m.group("num"), m.group("unit") or "", m.group("prefix") or ""
+        num, unit, prefix = m.group("num"), m.group("unit") or "", (m.group("prefix") or "").strip()
+        if prefix.endswith("分之") or text.startswith("分之", m.end("num")):  # 百分之二, 三分之一
+            unit, prefix = "%", ""
         if m.start("num") in years or not (
             unit or prefix == "第" or num[0].isdigit() and "." in num
         ):
@@ -124,8 +126,6 @@ def unit_kind(unit: str, ordinal: bool = False) -> str:
         "辆",
         "万台",
         "台",
-        "万件",
-        "件",
         "万套",
         "套",
         "台(套)",

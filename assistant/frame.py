@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 
 from policyqa.profile import Profile
 
-from .figures import cn_number, years_in
+from .figures import cn_number, unit_kind, years_in
 
 DOC_KINDS = "条例|办法|规定|方案|规划|意见|通知|纲要|决定|细则|法|标准|指南|计划|论文"
 _ARTICLE = re.compile(r"第\s*([0-9]+|[零〇一二两三四五六七八九十百千]+)\s*条")
@@ -27,7 +27,9 @@ _PLACE_PREFIX = re.compile(
     r"^(?:[\u4e00-\u9fff]{2,9}?(?:省|市|自治区|特别行政区|地区双城经济圈|地区|区|县))"
 )
 LIST = re.compile(
-    r"哪些|哪几|几个方面|几项|几条|哪[一二三四五六七八九十两]?[个条项点类]|[一二三四五六七八九十两]个方面|包括哪|分别是|有什么(?:对策|措施|建议|问题|任务|要求|行为)|列一下|列出|全部"
+    r"(哪些|哪几|几个|几条|几项|哪[一二三四五六七八九十两]?[个条项点类])"
+    r"(方面|问题|对策|建议|措施|举措|做法|工作|任务|成效|进展|挑战|困难|短板|不足|表现|情况|情形|行为|产品|要求|职权|事项|内容)"
+    r"|[一二三四五六七八九十两]个方面|包括哪些|(存在|提出|采取|面临|禁止|规定|列举)了?哪些|哪几点|列一下|列出|全部列"
 )
 COUNTER = re.compile(
     r"对策|建议|措施|举措|办法|怎么办|咋办|咋整|怎么整|如何|怎样|怎么(?:补|解决|破|改|提升|推|搞|做|弄|协调)|该怎么|应该|应当|路径|出路|解决|有啥招|有什么招"
@@ -55,6 +57,8 @@ class Frame:
     article: int | None = None
     table: str = ""  # "表2"
     extreme: str = ""  # "max" | "min"
+    classifier: str = ""  # what 多少家 / 几辆 counts in: 家, 辆
+    kinds: tuple[str, ...] = ()  # kinds of figure that answer (a two-part question asks two)
     compare: bool = False
     entities: tuple[str, ...] = field(default=())  # what a comparison compares
 
@@ -75,6 +79,7 @@ def analyze(
     missing_title = next((t for t in missing if names_document(text, t)), "")
     places = tuple(p for p in profile.regions.named_in(text) if not _inside_title(p, text, titles))
     measure, nouns = _measure(text, profile)
+    counted = _HOW_MANY.search(text)
     years = frozenset(years_in(text))
     extreme = EXTREME.search(text)
     compare = (
@@ -110,18 +115,22 @@ def analyze(
         article=article,
         table=f"表{table.group(1)}" if table else "",
         extreme=("max" if extreme.group(0)[-1] in "高大多一" else "min") if extreme else "",
+        classifier=counted.group(1) if counted and counted.group(1) != "个" else "",
+        kinds=_kinds(text, profile, measure),
         compare=compare,
         entities=entities,
     )
 
 
 def _kind(text: str, article: int | None) -> str:
-    if article is not None and re.search(r"规定|内容|讲|说|写|是什么|要求|怎么", text):
+    if article is not None and re.search(
+        r"规定了什么|什么内容|讲的是|讲了|说的是|说了|写了|是什么|怎么规定", text
+    ):
         return "article"
-    if COUNTER.search(text):
-        return "countermeasure"
     if LIST.search(text):
         return "list"
+    if COUNTER.search(text):
+        return "countermeasure"
     if PROBLEM.search(text):
         return "problem"
     if STATUS.search(text):
@@ -137,6 +146,11 @@ def _article(text: str) -> int | None:
     return int(n) if n.isdigit() else cn_number(n)
 
 
+_HOW_MANY = re.compile(
+    r"(?:多少|几|好多|好几)\s*(?:万|亿|千|百)?\s*(辆|台|套|吨|家|个|项|所|件|人|名|位|元|天|日|个月|年)"
+)
+
+
 def _measure(text: str, profile: Profile) -> tuple[str, tuple[str, ...]]:
     measure = ""
     best = 0
@@ -144,12 +158,27 @@ def _measure(text: str, profile: Profile) -> tuple[str, tuple[str, ...]]:
         for p in phrases:
             if p in text and len(p) > best:
                 measure, best = name, len(p)
+    counted = _HOW_MANY.search(text)
+    if counted and measure in ("", "count", "output"):
+        # "多少万台", "好多台车": the classifier says what is counted
+        kind = unit_kind(counted.group(1))
+        measure = kind if kind in profile.measure_kinds else measure
     nouns: tuple[str, ...] = ()
     for group in profile.measure_nouns:
         if any(n in text for n in group):
             nouns = group
             break
     return measure, nouns
+
+
+def _kinds(text: str, profile: Profile, measure: str) -> tuple[str, ...]:
+    """Figure kinds of every measure the question asks for ("几个人？能占多少？": count, share)."""
+    names = [measure] + [n for n, ps in profile.measures.items() if any(p in text for p in ps)]
+    return tuple(dict.fromkeys(k for n in names if n for k in profile.measure_kinds.get(n, ())))
+
+
+def measure_phrases(profile: Profile) -> set[str]:
+    return {p for ps in profile.measures.values() for p in ps}
 
 
 def core_title(title: str) -> str:
@@ -172,7 +201,7 @@ def names_document(text: str, title: str) -> bool:
         return False
     for m in re.finditer(rf"([\u4e00-\u9fff]{{2,12}}?)({kind.group(1)})", text):
         short = m.group(1)
-        if len(short) >= 2 and short[:2] == core[:2] and _subsequence(short, core):
+        if len(short) >= 2 and short[0] == core[0] and _subsequence(short, core):
             return True
     return False
 

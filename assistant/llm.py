@@ -13,12 +13,12 @@ import re
 from dataclasses import replace
 
 from policyqa.errors import PolicyQAError
+from policyqa.ingest.units import units
 from policyqa.language import Tokenizer
 from policyqa.results import AskResult, Citation
 from policyqa.settings import Settings
 
 from .compose import verify
-from .evidence import chunk_sentences
 
 MAX_PASSAGES = 6
 MIN_SUPPORT = 0.5
@@ -134,13 +134,11 @@ def _as_result(
 def _best_quote(hit, claim: str, n: int, tok) -> Citation:
     """The sentence of the passage that shares most terms with the claim."""
     terms = set(tok.terms(claim))
-    best = max(
-        chunk_sentences(hit.chunk, 1), key=lambda s: sum(t in s.text for t in terms), default=None
-    )
+    best = max(units(hit.chunk), key=lambda u: sum(t in u.text for t in terms), default=None)
+    c = hit.chunk
     if best is None:
-        c = hit.chunk
         return Citation(n, c, c.text, c.start, c.end)
-    return Citation(n, best.chunk, best.text, best.start, best.end)
+    return Citation(n, c, best.text, best.start, best.end)
 
 
 def _join(a: str | None, b: str) -> str:

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from typing import Protocol
 
+import numpy as np
+
 from policyqa.documents import Chunk, Document
 from policyqa.index.filters import Filters
 from policyqa.index.query import Query
@@ -44,6 +46,26 @@ class IndexReader(Protocol):
     def doc_freq(self, term: str) -> int: ...
 
     def document(self, doc_id: str) -> Document | None: ...
+
+    def query_vector(self, text: str) -> np.ndarray:
+        """The question embedded as a query (cached per text)."""
+        ...
+
+    def passage_vector(self, text: str) -> np.ndarray:
+        """A span embedded as a passage."""
+        ...
+
+    def unit_vectors(self, chunk: Chunk) -> np.ndarray:
+        """Vectors of the chunk's evidence units (`policyqa.ingest.units`), in order."""
+        ...
+
+    def titles(self) -> dict[str, str]:
+        """Document id -> title, for every indexed document."""
+        ...
+
+    def roles(self) -> tuple[str, ...]:
+        """The section roles the index knows (from the profile it was built with)."""
+        ...
 
     def missing_documents(self) -> tuple[str, ...]:
         """Titles of documents the corpus is expected to hold but does not."""

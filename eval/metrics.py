@@ -23,11 +23,14 @@ _THOUSANDS = re.compile(r"(?<=\d),(?=\d{3}(?!\d))")
 
 # Per-question scores that are averaged over the questions where they are defined.
 MEAN_KEYS = (
+    "hit_at_1",
     "hit_at_k",
     "recall_at_k",
     "mrr_at_10",
     "ndcg_at_10",
     "fact_accuracy",
+    "lead_fact",
+    "nearest_shown",
     "citation_precision",
     "citation_validity",
     "citation_recall",
@@ -104,6 +107,7 @@ def score_question(
         top = texts[:k]
         first = next((i + 1 for i, r in enumerate(relevant[:10]) if r), None)
         row |= {
+            "hit_at_1": float(bool(relevant[:1]) and relevant[0]),
             "hit_at_k": float(any(relevant[:k])),
             "recall_at_k": sum(any(e in t for t in top) for e in evidence) / len(evidence),
             "mrr_at_10": 1 / first if first else 0.0,
@@ -111,16 +115,39 @@ def score_question(
             "first_relevant_rank": first,
         }
     else:
-        row |= dict.fromkeys(("hit_at_k", "recall_at_k", "mrr_at_10", "ndcg_at_10"))
+        row |= dict.fromkeys(("hit_at_1", "hit_at_k", "recall_at_k", "mrr_at_10", "ndcg_at_10"))
         row["first_relevant_rank"] = None
 
     answer = norm(result.get("answer") or "")
     missing = [f for f in facts if norm(f) not in answer]
     row["fact_accuracy"] = _share(len(facts) - len(missing), len(facts)) if answerable else None
     row["facts_missing"] = missing if answerable else []
+    lead = norm(first_sentence(result.get("answer") or ""))
+    row["lead_fact"] = float(norm(facts[0]) in lead) if answerable and facts else None
+    row["nearest_shown"] = _nearest_shown(gold, result)
     row |= _citation_scores(result, passages, evidence, answerable, chunk_texts or {})
     row["quality"] = question_quality(row)
     return row
+
+
+_SENTENCE_END = re.compile(r"[。！？!?\n]")
+
+
+def first_sentence(answer: str) -> str:
+    """The answer up to its first sentence end (。！？ or a line break), markers included."""
+    m = _SENTENCE_END.search(answer)
+    return answer[: m.end()] if m else answer
+
+
+def _nearest_shown(gold: dict, result: dict) -> float | None:
+    """For a near miss with gold `nearest` evidence that was refused: does the refusal
+    show that nearest fact (in `nearest` or its citations)?"""
+    nearest = [norm(n) for n in gold.get("nearest") or [] if norm(n)]
+    if gold.get("evidence") or not nearest or result.get("answerable", True):
+        return None
+    shown = [norm(q.get("quote") or "") for q in result.get("nearest") or []]
+    shown += [norm(c.get("quote") or "") for c in result.get("citations") or []]
+    return float(any(n in q or q and q in n for n in nearest for q in shown))
 
 
 def _citation_scores(

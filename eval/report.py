@@ -10,17 +10,20 @@ from . import metrics
 
 # (key in a summary, column header); the first header gets "@k" filled in.
 COLUMNS = (
+    ("hit_at_1", "hit@1"),
     ("hit_at_k", "hit@{k}"),
     ("recall_at_k", "recall@{k}"),
     ("mrr_at_10", "MRR@10"),
     ("ndcg_at_10", "nDCG@10"),
     ("fact_accuracy", "facts"),
+    ("lead_fact", "lead"),
     ("citation_precision", "cite P"),
     ("citation_validity", "cite valid"),
     ("citation_recall", "cite R"),
     ("abstention_precision", "abst P"),
     ("abstention_recall", "abst R"),
     ("false_refusal_rate", "false ref"),
+    ("nearest_shown", "nearest"),
     ("latency_median_s", "p50 ms"),
     ("latency_p95_s", "p95 ms"),
 )

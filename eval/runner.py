@@ -34,11 +34,15 @@ class GoldQuestion:
     evidence: list[str]
     answer_facts: list[str]
     history: list[dict] = field(default_factory=list)
+    nearest: list[str] = field(default_factory=list)  # a near miss: the neighbouring fact to show
+    doc: str = ""  # the document the answer must come from
+    note: str = ""
 
     def to_dict(self) -> dict:
         d = asdict(self)
-        if not self.history:
-            d.pop("history")
+        for key in ("history", "nearest", "doc", "note"):
+            if not d[key]:
+                d.pop(key)
         return d
 
 
@@ -61,8 +65,19 @@ def _check(line: dict, where: str) -> GoldQuestion:
         for t in history
     ):
         raise PolicyQAError(f"{where}: 'history' must be a list of {{role, content}} turns")
+    nearest = line.get("nearest") or []
+    if not isinstance(nearest, list) or not all(isinstance(x, str) for x in nearest):
+        raise PolicyQAError(f"{where}: 'nearest' must be a list of strings")
     return GoldQuestion(
-        line["id"], line["type"], line["question"], line["evidence"], line["answer_facts"], history
+        line["id"],
+        line["type"],
+        line["question"],
+        line["evidence"],
+        line["answer_facts"],
+        history,
+        nearest,
+        str(line.get("doc") or ""),
+        str(line.get("note") or ""),
     )
 
 

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from policyqa.documents import Chunk, sha256
+from policyqa.documents import Chunk
 from policyqa.errors import PolicyQAError
 from policyqa.ingest.document import ParsedDocument
 from policyqa.language import Tokenizer
@@ -28,6 +28,7 @@ from .chroma_store import ChromaStore, drop_generation, industry_keys, server_ge
 from .embedder import Embedder
 from .generation import GenerationWriter, gen_dir
 from .manifest import EmbedderInfo, FileEntry, Manifest, artifacts_of, write_manifest
+from .vectors import ChunkVectors, LiveVectors, vectors_for
 
 Progress = Callable[[str, int, int], None]
 
@@ -78,7 +79,7 @@ class GenerationBuilder:
         self._store = ChromaStore.open(
             settings.chroma_url, settings.chroma_dir, settings.collection, generation, True
         )
-        self._live = _live_store(settings, live)
+        self._live = _live_vectors(settings, live)
         folder = gen_dir(settings.index_dir, generation)
         self._writer = GenerationWriter(folder, self._store, tokenizer, self.industries)
 
@@ -94,28 +95,10 @@ class GenerationBuilder:
             self.stages.timed("write", self._writer.add, p.doc, p.links, p.chunks, vectors)
         self._pending = []
 
-    def _vectors(self, chunks: list[Chunk]) -> dict[str, np.ndarray]:
-        known: dict[str, np.ndarray] = {}
-        if self._live is not None:
-            try:
-                known = self._live.embeddings_for(chunks)
-            except PolicyQAError:
-                known = {}  # live vectors unreadable: embed again
-        todo = list({c.chunk_id: c for c in chunks if c.chunk_id not in known}.values())
-        if self._cache is not None:
-            for c in todo:
-                hit = self._cache.get(sha256(c.retrieval_text()))
-                if hit is not None:
-                    known[c.chunk_id] = hit
-            todo = [c for c in todo if c.chunk_id not in known]
-        if todo:
-            texts = [c.retrieval_text() for c in todo]
-            for c, text, v in zip(todo, texts, self.embedder.embed(texts), strict=True):
-                known[c.chunk_id] = v
-                if self._cache is not None:
-                    self._cache[sha256(text)] = v
-        self.embedded += len(todo)
-        return known
+    def _vectors(self, chunks: list[Chunk]) -> dict[str, ChunkVectors]:
+        vectors, embedded = vectors_for(chunks, self.embedder, self._live, self._cache)
+        self.embedded += embedded
+        return vectors
 
     def finish(
         self,
@@ -127,7 +110,7 @@ class GenerationBuilder:
     ) -> Manifest:
         """Close the generation, record its files and switch the manifest to it."""
         self._flush()
-        self.stages.timed("keyword index", self._writer.finish)
+        self.stages.timed("keyword index", self._writer.finish, int(self.embedder.dim))
         self.close()
         s = self.settings
         folder = gen_dir(s.index_dir, self.generation)
@@ -163,15 +146,16 @@ class GenerationBuilder:
             self._live = None
 
 
-def _live_store(settings: Settings, live: Manifest | None) -> ChromaStore | None:
+def _live_vectors(settings: Settings, live: Manifest | None) -> LiveVectors | None:
     if live is None:
         return None
     try:
-        return ChromaStore.open(
+        chroma = ChromaStore.open(
             settings.chroma_url, settings.chroma_dir, settings.collection, live.generation
         )
     except PolicyQAError:
         return None  # live vectors unreadable: everything is embedded again
+    return LiveVectors(chroma, gen_dir(settings.index_dir, live.generation))
 
 
 # ---- generations on disk -----------------------------------------------------------------

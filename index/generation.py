@@ -27,6 +27,7 @@ from .docstore import DocumentStore, DocumentStoreWriter
 from .filters import Clause, Filters, chroma_where, clauses, row_mask
 from .lexical import LexicalBuilder, LexicalIndex
 from .manifest import Artifact, Manifest
+from .sentences import SentenceVectors, SentenceVectorsWriter
 
 KINDS = ("text", "table", "references")
 CHROMA_BATCH = 2000
@@ -47,14 +48,15 @@ class GenerationWriter:
         self.chunks = ChunkStoreWriter(self.folder)
         self.docs = DocumentStoreWriter(self.folder)
         self.bm25, self.bigram = LexicalBuilder(), LexicalBuilder()
+        self.units = SentenceVectorsWriter(self.folder)
         self.store = store
         self.tokenizer = tokenizer
         self._seen: set[str] = set()
         self._pending: list[tuple[Chunk, np.ndarray]] = []
 
     def add(self, doc: Document, links: dict, chunks: list[Chunk], vectors: dict) -> int:
-        """Write a document and its chunks; a chunk already written (an identical
-        file elsewhere in the corpus) is indexed once. Returns the chunks written."""
+        """Write a document and its chunks (`vectors`: chunk id -> ChunkVectors); a chunk
+        already written (an identical file elsewhere) is indexed once. Returns the chunks written."""
         self.docs.add(doc, links)
         written = 0
         for c in chunks:
@@ -65,7 +67,8 @@ class GenerationWriter:
             self.chunks.add(c)
             self.bm25.add(self.tokenizer.terms(text))
             self.bigram.add(bigrams(text))
-            self._pending.append((c, vectors[c.chunk_id]))
+            self.units.add(vectors[c.chunk_id].units)
+            self._pending.append((c, vectors[c.chunk_id].chunk))
             written += 1
             if len(self._pending) >= CHROMA_BATCH:
                 self._flush()
@@ -81,8 +84,9 @@ class GenerationWriter:
     def __len__(self) -> int:
         return len(self.chunks)
 
-    def finish(self) -> None:
+    def finish(self, dim: int) -> None:
         self._flush()
+        self.units.close(dim)
         self.chunks.close()
         self.docs.close()
         self.bm25.save(self.folder / "bm25")
@@ -112,6 +116,7 @@ class Generation:
         self.docs = DocumentStore(folder)
         self.bm25 = LexicalIndex.load(folder / "bm25")
         self.bigram = LexicalIndex.load(folder / "bigram")
+        self.units = SentenceVectors(folder, len(self.chunks))
         if not len(self.chunks) == self.bm25.size == self.bigram.size == manifest.chunk_count:
             raise IndexDamagedError(folder, "chunk store and keyword indexes disagree in size")
         self.chroma = chroma

@@ -102,7 +102,7 @@ class PolicyQA:
             if mode not in self._assistants:
                 retriever = self.retriever(mode)
                 self._assistants[mode] = Assistant(
-                    retriever.reader, self.settings.max_question_chars
+                    retriever.reader, self.profile, self.settings.max_question_chars
                 )
             return self._assistants[mode]
 

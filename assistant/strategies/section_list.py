@@ -1,75 +1,121 @@
-"""Complete lists: "存在哪些问题？" is answered with every item of the section
-the question is about, gathered by document structure rather than top-k."""
+"""Complete lists: "存在哪些问题？", "第十九条规定对哪些产品实施抽查？" are answered
+with every item the document enumerates, gathered by its structure (the
+subsections of a section, the items of an article or a paragraph), not top-k."""
 
 from __future__ import annotations
 
-from policyqa.documents import Section
+import re
 
-from ..compose import Line
-from ..evidence import chunk_sentences
-from ..ranking import WEIGHTS, overlaps, subject, title_f1
+from policyqa.documents import Document, Section
+from policyqa.language import bigrams
+
+from ..compose import Line, Quote
+from ..evidence import Candidate, enumerated_items
 from . import Answer, Context
-from .countermeasures import items_in
+from .countermeasures import _title
+
+MAX_ITEMS = 15
+_ARTICLE_ITEM = re.compile(r"^[（(][一二三四五六七八九十]+[）)]", re.M)
 
 
 def answer(ctx: Context) -> Answer | None:
-    intent = ctx.intent
-    if not (intent.wants_list and intent.role and (not ctx.terms or ctx.ranked)):
+    if ctx.frame.kind != "list" or not ctx.ranked:
         return None
-    section, doc_id = _target_section(ctx)
-    if section is None:
-        return None
-    items = _section_items(ctx, doc_id, section)
-    if len(items) < 2:
-        return None
-    lines = items[: WEIGHTS.max_items]
-    head = ctx.ranked[0] if ctx.ranked else None
-    if (
-        head
-        and head.coverage >= WEIGHTS.list_head_coverage
-        and not any(overlaps(head, li.evidence) for li in lines)
-    ):
-        lines = [Line(head)] + lines
-    lead = f"关于“{subject(ctx.query.text)}”，资料列出以下各项："
-    return Answer(lead, lines, numbered=True, structural=True)
-
-
-def _target_section(ctx: Context) -> tuple[Section | None, str]:
-    """The section a list question is about: among the sections holding the
-    top passages (and their ancestors), the best F1 match between question
-    terms and title terms; with no specific terms, the role's top section."""
-    best, best_doc, best_key = None, "", None
-    for hit in ctx.hits[:5]:
-        doc = ctx.reader.document(hit.chunk.doc_id)
+    for c in ctx.ranked[:3]:
+        doc = ctx.reader.document(c.chunk.doc_id)
         if doc is None:
             continue
-        for sec in doc.sections:
-            inside = hit.chunk.section == sec.path or hit.chunk.section.startswith(sec.path + " > ")
-            if not sec.title or sec.role == "references":
-                continue
-            if ctx.intent.role and sec.role != ctx.intent.role:
-                continue
-            f1 = title_f1(ctx.terms, sec.title, ctx.scorer, ctx.query.text)
-            key = (round(f1 + (0.05 if inside else 0.0), 3), -sec.level, -hit.rank)
-            if best_key is None or key > best_key:
-                best, best_doc, best_key = sec, doc.doc_id, key
-    return best, best_doc
+        lines = _article_items(ctx, doc, c) or _section_items(ctx, doc, c)
+        if len(lines) >= 2:
+            lead = f"共{len(lines)}项："
+            return Answer(lines[:MAX_ITEMS], lead=lead, sep="；", end="。", structural=True)
+    return None
 
 
-def _section_items(ctx: Context, doc_id: str, section: Section) -> list[Line]:
-    """The subsections' first sentences, or else the section's enumerated items."""
-    doc = ctx.reader.document(doc_id)
+def _article_items(ctx: Context, doc: Document, c: Candidate) -> list[Line]:
+    """Items （一）（二）… of the article holding the candidate, each a line of its text."""
+    article = _container(doc, c.chunk.section, lambda s: s.number.endswith("条"))
+    if article is None:
+        return []
+    out = []
+    for chunk in ctx.reader.section_chunks(doc.doc_id, article.path):
+        for m in _ARTICLE_ITEM.finditer(chunk.text):
+            end = chunk.text.find("\n", m.start())
+            end = len(chunk.text) if end < 0 else end
+            a = chunk.start + m.start()
+            if any(line.quote.start == a for line in out):
+                continue
+            text = chunk.text[m.start() : end]
+            out.append(Line(Quote(chunk, a, a + len(text), text)))
+    return out
+
+
+def _section_items(ctx: Context, doc: Document, c: Candidate) -> list[Line]:
+    """The subsections of the section the question is about, or its enumerated items."""
+    section = _best_section(ctx, doc, c)
+    if section is None:
+        return []
     children = [
         s
         for s in doc.sections
         if s.path.startswith(section.path + " > ") and s.level == section.level + 1 and s.title
     ]
-    lines: list[Line] = []
-    if children:
-        for child in children:
-            chunks = ctx.reader.section_chunks(doc_id, child.path)
-            first = next((s for c in chunks for s in chunk_sentences(c, 1)), None)
-            if first is not None:
-                lines.append(Line(first, child.title))
+    lines = []
+    for child in children:
+        chunks = ctx.reader.section_chunks(doc.doc_id, child.path)
+        if chunks:
+            first = chunks[0]
+            end = re.search(r"[。；]", first.text)
+            text = first.text[: end.end()] if end else first.text
+            quote = Quote(first, first.start, first.start + len(text), text)
+            lines.append(Line(quote, label=_title(child.title), brief=True))
+    if len(lines) >= 2:
         return lines
-    return [Line(s) for s in items_in(ctx.reader, doc_id, section.path)]
+    items = []
+    for chunk in ctx.reader.section_chunks(doc.doc_id, section.path):
+        for a, b in enumerated_items(chunk):
+            if not any(a < line.quote.end and line.quote.start < b for line in items):
+                text = chunk.text[a - chunk.start : b - chunk.start]
+                head = re.split(r"[。；;]", text, maxsplit=1)[0]
+                items.append(Line(Quote(chunk, a, b, text), shown=head if head != text else ""))
+    return items
+
+
+def _best_section(ctx: Context, doc: Document, c: Candidate) -> Section | None:
+    """The section the list is about: of the sections of the role asked for (or, with
+    none asked, of the candidate's section and its ancestors), the one whose title
+    shares most with the question; the shallower one on a tie."""
+    role = _asked_role(ctx)
+    chain = [
+        s
+        for s in doc.sections
+        if s.title and (c.chunk.section == s.path or c.chunk.section.startswith(s.path + " > "))
+    ]
+    pool = [s for s in doc.sections if s.title and s.role == role] if role else chain
+    if not pool:
+        return None
+    q = set(bigrams(ctx.frame.text))
+
+    def match(s: Section) -> float:
+        grams = set(bigrams(_title(s.title)))
+        shared = len(grams & q) / len(grams) if grams else 0.0
+        return shared + (0.1 if s in chain else 0.0)
+
+    return max(pool, key=lambda s: (round(match(s), 2), -s.level))
+
+
+def _asked_role(ctx: Context) -> str | None:
+    text = ctx.frame.text
+    for role, words in ctx.profile.roles:
+        if role in ("problem", "countermeasure", "status", "target") and any(
+            w in text for w in words
+        ):
+            return role
+    return None
+
+
+def _container(doc: Document, path: str, test) -> Section | None:
+    inside = [
+        s for s in doc.sections if (path == s.path or path.startswith(s.path + " > ")) and test(s)
+    ]
+    return max(inside, key=lambda s: s.level) if inside else None

@@ -1,55 +1,55 @@
-"""Table extremes: "哪个地区…最低" is answered with the row holding the extreme
-value in the column the question names, from a table whose caption and
-header cover the question."""
+"""Table extremes: "表2里哪个地区的配套率最高？" is answered with the row holding
+the extreme value of the column the question names, from the table whose
+caption and header match the question best."""
 
 from __future__ import annotations
 
 import re
 
-from ..compose import Line
-from ..evidence import table_rows
-from ..ranking import subject
-from ..refusal import MIN_NUMBER_COVERAGE
-from . import Answer, Context
+from policyqa.language import bigrams
 
-EXTREME = re.compile(r"最(高|低|大|小|多|少)")
+from ..compose import Line, Quote
+from . import Answer, Context
 
 
 def answer(ctx: Context) -> Answer | None:
-    extreme = EXTREME.search(ctx.query.text)
-    if not extreme:
+    if not ctx.frame.extreme:
         return None
-    line = _extreme_row(ctx, extreme.group(1) in "高大多")
-    if line is None:
+    tables = {
+        c.chunk.chunk_id: c.chunk
+        for c in ctx.ranked
+        if c.chunk.kind == "table" and "\t" in c.chunk.context
+    }
+    if not tables:
         return None
-    return Answer(f"关于“{subject(ctx.query.text)}”，按资料中的表格：", [line])
+    q = set(bigrams(ctx.frame.text))
 
+    def match(text: str) -> float:
+        grams = set(bigrams(text))
+        return len(grams & q) / (len(grams) or 1)
 
-def _extreme_row(ctx: Context, highest: bool) -> Line | None:
-    rows = [s for s in ctx.ranked if s.chunk.kind == "table" and "\n" in s.chunk.context]
-    terms = [t for t in ctx.terms if not EXTREME.match(t.text)]
-    if not rows or not terms:
+    chunk = max(tables.values(), key=lambda c: (match(c.context), -c.start))
+    if ctx.frame.table and not re.sub(r"\s+", "", chunk.context).startswith(ctx.frame.table):
         return None
-    scorer = ctx.scorer
-    chunk = max((r.chunk for r in rows), key=lambda c: scorer.coverage(terms, c.context))
-    if scorer.coverage(terms, chunk.context) < MIN_NUMBER_COVERAGE:
-        return None
-    caption, header = chunk.context.split("\n")[:2]
+    caption, _, header = chunk.context.partition("\n")
     columns = header.split("\t")
     if len(columns) < 2:
         return None
-    col = max(range(1, len(columns)), key=lambda j: (scorer.coverage(terms, columns[j]), -j))
-    valued = []
-    for row in table_rows(chunk, 1):
-        cells = row.text.split("\t")
-        value = number(cells[col]) if col < len(cells) else None
-        if value is not None and row.text != header:
-            valued.append((value, row))
-    if not valued:
+    col = max(range(1, len(columns)), key=lambda j: (match(columns[j]), -j))
+    rows = []
+    pos = 0
+    for line in chunk.text.split("\n"):
+        cells = line.split("\t")
+        value = number(cells[col]) if "\t" in line and col < len(cells) and line != header else None
+        if value is not None:
+            rows.append((value, chunk.start + pos, line))
+        pos += len(line) + 1
+    if not rows:
         return None
-    value, row = (max if highest else min)(valued, key=lambda v: v[0])
-    word = "最高" if highest else "最低"
-    return Line(row, f"{caption}中“{columns[col]}”{word}的一行")
+    value, start, line = (max if ctx.frame.extreme == "max" else min)(rows, key=lambda r: r[0])
+    word = "最高" if ctx.frame.extreme == "max" else "最低"
+    label = f"{caption or '表中'}“{columns[col]}”{word}的是"
+    return Answer([Line(Quote(chunk, start, start + len(line), line), label=label)], end="。")
 
 
 def number(cell: str) -> float | None:

@@ -1,0 +1,135 @@
+"""The constraints a question states, checked against a candidate sentence.
+
+A sentence answers only if it satisfies all of them: every year the question
+names (2024年 is not answered by 2023's figure), every place other than the
+corpus's home region (长三角 is not answered by 成渝's figure; a regulation
+of 重庆市 speaks for 重庆), the kind of figure asked for (a count is not a
+share, money is not an output, 多少家 counts in 家), the measure named (产值
+is not 营业收入), the document and the table named.
+
+A number question is checked clause by clause: the figure, and what it is a
+figure of, must be in the same clause or in the sentence's opening clause
+("截至2023年底,成渝地区……, 汽车年产量已达329.3万辆"): the 新能源汽车 named
+elsewhere in the sentence does not make 汽车制造业产值 a figure about it. What
+is missing is said in the refusal.
+"""
+
+from __future__ import annotations
+
+import re
+
+from policyqa.profile import Profile
+
+from .evidence import Candidate
+from .figures import figures, years_in
+from .frame import Frame
+
+SAME_UNIT = {"天": ("天", "日"), "日": ("日", "天"), "人": ("人", "名")}
+DATE = re.compile(r"(?:19|20)\d{2}\s*年\s*\d{1,2}\s*月")
+CLAUSE = re.compile(r"[^，,；;：:]+[，,；;：:]?")
+MEASURE_LABELS = {
+    "share": "比例或百分比",
+    "growth": "增速",
+    "money": "金额",
+    "output": "数量",
+    "count": "数量",
+    "rank": "排名",
+    "date": "日期",
+    "duration": "期限",
+}
+
+
+def scopes(c: Candidate, frame: Frame, profile: Profile) -> list[tuple[str, str]]:
+    """The spans of the sentence a constraint may be met in: for a number question,
+    each clause holding a figure of the kind asked, after the sentence's opening
+    clause; otherwise the whole sentence."""
+    if not frame.number:
+        return [(c.text, "")]
+    if c.chunk.kind == "table":
+        return [(c.text, c.text)] if _row_has_figure(c, frame) else []
+    clauses = [m.group(0) for m in CLAUSE.finditer(c.text)]
+    kinds = frame.kinds
+    return [
+        ("".join(dict.fromkeys([clauses[0], clauses[max(i - 1, 0)], clause])), clause)
+        for i, clause in enumerate(clauses)
+        if _has_figure(clause, kinds, frame)
+    ]
+
+
+def missing(frame: Frame, c: Candidate, profile: Profile, doc_title: str) -> list[str]:
+    """What the candidate lacks of the question's constraints ([] when it meets them
+    all). Sets `c.scope` to the span that meets them (or comes closest)."""
+    found = scopes(c, frame, profile)
+    if not found:
+        c.scope, c.focus = c.text, ""
+        return _lacks(frame, c, c.text, profile, doc_title) + [
+            MEASURE_LABELS.get(frame.measure, "数字")
+        ]
+    results = [(_lacks(frame, c, s, profile, doc_title), s, f) for s, f in found]
+    lacks, c.scope, c.focus = min(results, key=lambda r: len(r[0]))
+    return lacks
+
+
+def _lacks(frame: Frame, c: Candidate, scope: str, profile: Profile, doc_title: str) -> list[str]:
+    """Constraints other than the figure itself, checked in scope. A table row is read
+    with its caption and header; a sentence with its section's title."""
+    frame_text = (
+        c.chunk.context if c.chunk.kind == "table" else c.chunk.section.rsplit(" > ", 1)[-1]
+    )
+    where = f"{frame_text}\n{scope}"
+    out = [f"{y}年" for y in sorted(frame.years) if y not in years_in(where)]
+    for place in frame.places:
+        if place not in f"{where}\n{doc_title}" and not (
+            place in profile.regions.parts and not frame.number
+        ):
+            out.append(place)
+    before = (
+        c.before if not figures(c.before) else ""
+    )  # what the sentence counts, named just before
+    if frame.measure_nouns and not any(n in f"{where}\n{before}" for n in frame.measure_nouns):
+        out.append(frame.measure_nouns[0])
+    if frame.documents and c.chunk.doc_id not in frame.documents:
+        out.append("所问的文件")
+    if frame.table and not _in_table(c, frame.table):
+        out.append(frame.table)
+    return out
+
+
+def _has_figure(text: str, kinds: tuple[str, ...], frame: Frame) -> bool:
+    if frame.measure == "date":
+        return bool(DATE.search(text))
+    found = figures(text)
+    if frame.classifier:  # 多少家 is answered in 家, 多少辆 in 辆 or 万辆, 多少天 in 日
+        same = SAME_UNIT.get(frame.classifier, (frame.classifier,))
+        found = [f for f in found if f.unit.endswith(same)]
+    return any(f.kind in kinds for f in found) if kinds else bool(found)
+
+
+_CELL = re.compile(r"^[<>≈~约]?\s*-?\d[\d\s\u2009,]*(?:\.\d+)?\s*%?$")
+_HEADER_UNIT = re.compile(r"/\s*(%|[\u4e00-\u9fff]+)\s*$")
+
+
+def _row_has_figure(c: Candidate, frame: Frame) -> bool:
+    """A table row answers a number question with a numeric cell whose column's unit
+    (汽车本地配套率/%, 研发投入/亿元) is of the kind asked, when the header says."""
+    header = c.chunk.context.split("\n")[1] if "\n" in c.chunk.context else ""
+    columns = header.split("\t")
+    for j, cell in enumerate(c.text.split("\t")[1:], 1):
+        if not _CELL.match(cell.strip()):
+            continue
+        unit = _HEADER_UNIT.search(columns[j]) if j < len(columns) else None
+        if unit is None or not frame.kinds:
+            return True
+        found = figures(f"1{unit.group(1)}")
+        if (
+            any(f.kind in frame.kinds for f in found)
+            or unit.group(1) == "%"
+            and "share" in frame.kinds
+        ):
+            return True
+    return False
+
+
+def _in_table(c: Candidate, label: str) -> bool:
+    head = c.chunk.context.split("\n", 1)[0] if c.chunk.kind == "table" else c.text
+    return re.sub(r"\s+", "", head).startswith(label)
