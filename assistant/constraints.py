@@ -24,6 +24,7 @@ from .evidence import Candidate
 from .figures import figures, years_in
 from .frame import Frame
 
+COUNTED = ("count", "output", "duration")  # kinds whose unit the question's classifier names
 SAME_UNIT = {"天": ("天", "日"), "日": ("日", "天"), "人": ("人", "名")}
 DATE = re.compile(r"(?:19|20)\d{2}\s*年\s*\d{1,2}\s*月")
 CLAUSE = re.compile(r"[^，,；;：:]+[，,；;：:]?")
@@ -88,6 +89,8 @@ def _lacks(frame: Frame, c: Candidate, scope: str, profile: Profile, doc_title: 
     )  # what the sentence counts, named just before
     if frame.measure_nouns and not any(n in f"{where}\n{before}" for n in frame.measure_nouns):
         out.append(frame.measure_nouns[0])
+    if frame.subject and frame.subject not in f"{where}\n{before}":
+        out.append(frame.subject)
     if frame.documents and c.chunk.doc_id not in frame.documents:
         out.append("所问的文件")
     if frame.table and not _in_table(c, frame.table):
@@ -101,7 +104,7 @@ def _has_figure(text: str, kinds: tuple[str, ...], frame: Frame) -> bool:
     found = figures(text)
     if frame.classifier:  # 多少家 is answered in 家, 多少辆 in 辆 or 万辆, 多少天 in 日
         same = SAME_UNIT.get(frame.classifier, (frame.classifier,))
-        found = [f for f in found if f.unit.endswith(same)]
+        found = [f for f in found if f.kind not in COUNTED or f.unit.endswith(same)]
     return any(f.kind in kinds for f in found) if kinds else bool(found)
 
 

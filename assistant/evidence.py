@@ -39,6 +39,7 @@ class Term:
     alts: tuple[str, ...]  # the term and its thesaurus synonyms, in matching form
     known: bool  # occurs somewhere in the corpus
     noun: bool = True
+    parts: tuple[str, ...] = ()  # a compound's words (汽车产量: 汽车, 产量), all found = found
 
     @property
     def decisive(self) -> bool:
@@ -120,7 +121,8 @@ def content_terms(
         term = Term(w, 0.0, alts, known, noun)
         rarity = math.log(1 + (n - df + 0.5) / (df + 0.5))
         weight = rarity if known or term.decisive else UNKNOWN_WEIGHT
-        out[w] = Term(w, weight * (1.0 if noun else NOT_NOUN), alts, known, noun)
+        parts = tuple(squash(p) for p in dict.fromkeys(tok.terms(w)) if len(p) >= 2 and p != w)
+        out[w] = Term(w, weight * (1.0 if noun else NOT_NOUN), alts, known, noun, parts)
     return sorted(out.values(), key=lambda t: -t.idf)
 
 
@@ -133,16 +135,23 @@ def coverage(terms: list[Term], text: str, context: str = "") -> float:
     body, ctx = squash(text), squash(context)
     found = 0.0
     for t in terms:
-        if any(a in body for a in t.alts):
+        if _in(t, body):
             found += t.idf
-        elif ctx and any(a in ctx for a in t.alts):
+        elif ctx and _in(t, ctx):
             found += 0.5 * t.idf
     return found / total
 
 
+def _in(term: Term, squashed: str) -> bool:
+    return (
+        any(a in squashed for a in term.alts)
+        or bool(term.parts)
+        and all(p in squashed for p in term.parts)
+    )
+
+
 def found_in(term: Term, text: str) -> bool:
-    body = squash(text)
-    return any(a in body for a in term.alts)
+    return _in(term, squash(text))
 
 
 def gather(
@@ -200,14 +209,17 @@ def is_item_head(text: str) -> bool:
     return bool(_ENUM.match(text))
 
 
-def enumerated_items(chunk: Chunk) -> list[tuple[int, int]]:
-    """Spans (document offsets) of items such as 一是…; / （1）… inside a passage."""
+def enumerated_items(chunk: Chunk, whole: bool = False) -> list[tuple[int, int]]:
+    """Spans (document offsets) of items such as 一是…; / （1）… inside a passage: the
+    item's first sentence, or (`whole`) all of it, up to the next item or paragraph."""
     text = chunk.text
     starts = [m.start() for m in _ENUM.finditer(text)]
     out = []
     for n, a in enumerate(starts):
         limit = starts[n + 1] if n + 1 < len(starts) else len(text)
-        m = re.compile(r"[。；;!?！？]").search(text, a, limit)
+        para = text.find("\n\n", a, limit)
+        limit = para if para >= 0 else limit
+        m = None if whole else re.compile(r"[。；;!?！？]").search(text, a, limit)
         stop = m.end() if m else limit
         out.append((chunk.start + a, chunk.start + stop))
     return out

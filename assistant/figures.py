@@ -39,6 +39,7 @@ _FIGURE = re.compile(
     rf"(?P<about>多|余)?\s*(?P<unit>{UNITS})?(?P<more>多|余|以上|以下|左右)?"
 )
 YEAR = re.compile(r"(?<!\d)((?:19|20)\d{2})(?:\s*年|(?=\s*[—\-～~至到]\s*(?:19|20)\d{2}))")
+_REFERENCE = re.compile(r"[表图]\s*")
 SHORT_YEAR = re.compile(r"(?<![\d近过去这多几每])(\d{2})年(?!代|来|间|内|以来|后|前|期)")
 
 
@@ -90,6 +91,9 @@ def figures(text: str) -> list[Figure]:
     (5G, 表2) are left out."""
     out = []
     years = {m.start(1) for m in YEAR.finditer(text)}
+    years |= {
+        m.end() for m in _REFERENCE.finditer(text)
+    }  # 表 3, 图1: a table or figure, not a count
     for m in _FIGURE.finditer(text):
         num, unit, prefix = m.group("num"), m.group("unit") or "", (m.group("prefix") or "").strip()
         if prefix.endswith("分之") or text.startswith("分之", m.end("num")):  # 百分之二, 三分之一

@@ -32,10 +32,14 @@ LIST = re.compile(
     r"|[一二三四五六七八九十两]个方面|包括哪些|(存在|提出|采取|面临|禁止|规定|列举)了?哪些|哪几点|列一下|列出|全部列"
 )
 COUNTER = re.compile(
-    r"对策|建议|措施|举措|办法|怎么办|咋办|咋整|怎么整|如何|怎样|怎么(?:补|解决|破|改|提升|推|搞|做|弄|协调)|该怎么|应该|应当|路径|出路|解决|有啥招|有什么招"
+    r"对策|建议|措施|举措|办法|怎么办|咋办|咋整|怎么整|出路|路径|有啥招|有什么招|该怎么|应该怎么|应当如何"
+    r"|(?:如何|怎样|怎么|能怎么)(?:才能)?(?:解决|应对|破解|改善|提升|推进|推动|促进|加强|补|协调|做|办|搞|弄|改|推)"
 )
 PROBLEM = re.compile(r"问题|困难|挑战|短板|不足|瓶颈|难点|制约|障碍|薄弱|短处|差距|为什么|原因")
 STATUS = re.compile(r"现状|成效|进展|成果|成绩|情况|做得怎么样|搞得怎么样")
+WHICH_DOCUMENT = re.compile(
+    r"哪部|哪一部|哪个(?:条例|文件|法规|规定|办法|方案)|什么(?:条例|文件|法规)|哪些(?:条例|文件|法规)"
+)
 EXTREME = re.compile(r"最(高|低|大|小|多|少)|排第一|第一名|垫底")
 COMPARE = re.compile(
     r"相比|对比|比较|哪个(?:更|大|高|多|少|低)|谁(?:更|大|高|多)|差距|差多少|分别|各是|各自|各有|和.{1,12}(?:比|相比)"
@@ -59,6 +63,9 @@ class Frame:
     extreme: str = ""  # "max" | "min"
     classifier: str = ""  # what 多少家 / 几辆 counts in: 家, 辆
     kinds: tuple[str, ...] = ()  # kinds of figure that answer (a two-part question asks two)
+    industries: tuple[str, ...] = ()  # industries named (a profile's), as the question words them
+    subject: str = ""  # what a figure must be about, when a comparison narrows the question
+    which_document: bool = False  # asks which document says something
     compare: bool = False
     entities: tuple[str, ...] = field(default=())  # what a comparison compares
 
@@ -117,6 +124,8 @@ def analyze(
         extreme=("max" if extreme.group(0)[-1] in "高大多一" else "min") if extreme else "",
         classifier=counted.group(1) if counted and counted.group(1) != "个" else "",
         kinds=_kinds(text, profile, measure),
+        industries=_industries(text, profile),
+        which_document=bool(WHICH_DOCUMENT.search(text)),
         compare=compare,
         entities=entities,
     )
@@ -171,9 +180,22 @@ def _measure(text: str, profile: Profile) -> tuple[str, tuple[str, ...]]:
     return measure, nouns
 
 
+def _industries(text: str, profile: Profile) -> tuple[str, ...]:
+    """Each industry the question names, by the first of its words it uses."""
+    out = []
+    for ind in profile.industries:
+        word = next((w for w in sorted(ind.words, key=len, reverse=True) if w in text), "")
+        if word:
+            out.append(word)
+    return tuple(out)
+
+
 def _kinds(text: str, profile: Profile, measure: str) -> tuple[str, ...]:
     """Figure kinds of every measure the question asks for ("几个人？能占多少？": count, share)."""
-    names = [measure] + [n for n, ps in profile.measures.items() if any(p in text for p in ps)]
+    matched = {p for ps in profile.measures.values() for p in ps if p in text}
+    # 几个点 asks for a share: its 几个 does not ask for a count as well
+    matched = {p for p in matched if not any(p != q and p in q for q in matched)}
+    names = [measure] + [n for n, ps in profile.measures.items() if matched & set(ps)]
     return tuple(dict.fromkeys(k for n in names if n for k in profile.measure_kinds.get(n, ())))
 
 
@@ -199,10 +221,11 @@ def names_document(text: str, title: str) -> bool:
     kind = re.search(rf"({DOC_KINDS})$", core)
     if not kind:
         return False
-    for m in re.finditer(rf"([\u4e00-\u9fff]{{2,12}}?)({kind.group(1)})", text):
-        short = m.group(1)
-        if len(short) >= 2 and short[0] == core[0] and _subsequence(short, core):
-            return True
+    for m in re.finditer(kind.group(1), text):
+        for i in range(max(0, m.start() - 12), m.start() - 1):
+            short = text[i : m.start()]
+            if short[0] == core[0] and _subsequence(short, core[: -len(kind.group(1))]):
+                return True  # 专利条例, 招投标条例
     return False
 
 

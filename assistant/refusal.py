@@ -50,7 +50,8 @@ def support(question: str, c: Candidate, terms: list[Term], reader: IndexReader)
     if not total:
         return Support(1.0, (), ())
     if c.focus:
-        scope = f"{c.chunk.section.rsplit(' > ', 1)[-1]}\n{c.scope}"
+        table = c.chunk.context if c.chunk.kind == "table" else ""
+        scope = f"{c.chunk.section.rsplit(' > ', 1)[-1]}\n{table}\n{c.scope}"
         nearby = f"{c.chunk.doc_title}\n" + ("" if figures(c.before) else c.before)
     else:
         scope = f"{c.context}\n{c.text}"

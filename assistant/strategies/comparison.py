@@ -17,6 +17,8 @@ from .extractive import lead_line
 
 def answer(ctx: Context) -> Answer | None:
     frame = ctx.frame
+    if frame.kind not in ("fact", "status"):
+        return None
     entities = _entities(ctx)
     if len(entities) < 2:
         return None
@@ -38,6 +40,8 @@ def _entities(ctx: Context) -> list[tuple[str, Frame]]:
     frame = ctx.frame
     if len(frame.documents) >= 2:
         return [(f"《{ctx.title(d)}》", replace(frame, documents=(d,))) for d in frame.documents]
+    if len(frame.industries) >= 2 and (frame.compare or frame.number):
+        return [(i, replace(frame, subject=i)) for i in frame.industries]
     if not frame.compare:
         return []
     out = []

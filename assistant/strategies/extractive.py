@@ -7,6 +7,7 @@ from __future__ import annotations
 from ..compose import Line, lead_clause
 from ..constraints import MEASURE_LABELS
 from ..evidence import Candidate
+from ..figures import figures
 from ..refusal import Support, support
 from . import Answer, Context, Refusal, quote_of
 
@@ -19,6 +20,7 @@ def answer(ctx: Context) -> Answer | Refusal:
     if best is None or not sup.enough:
         return refuse(ctx, best, sup)
     lines = [lead_line(ctx, best)]
+    lines += _other_figures(ctx, best)
     for c in ctx.ranked:
         if len(lines) > EXTRA or sum(len(li.shown or li.quote.text) for li in lines) > MAX_CHARS:
             break
@@ -27,6 +29,18 @@ def answer(ctx: Context) -> Answer | Refusal:
         if c.lex >= best.lex and support(ctx.frame.text, c, ctx.terms, ctx.reader).enough:
             lines.append(Line(quote_of(c)))
     return Answer(lines, sep="", end="。")
+
+
+def _other_figures(ctx: Context, best: Candidate) -> list[Line]:
+    """A question asking for two kinds of figure ("几个人？能占多少？") gets the second
+    from the best other sentence that has it."""
+    have = {f.kind for f in figures(best.text)}
+    wanted = [k for k in ctx.frame.kinds if k not in have] if len(ctx.frame.kinds) > 1 else []
+    for kind in wanted[:1]:
+        for c in ctx.ranked[:8]:
+            if c is not best and c.lex > 0 and any(f.kind == kind for f in figures(c.text)):
+                return [Line(quote_of(c))]
+    return []
 
 
 def choose(ctx: Context, ranked: list[Candidate]) -> tuple[Candidate | None, Support | None]:
@@ -46,9 +60,27 @@ def asked_words(ctx: Context) -> set[str]:
 
 
 def lead_line(ctx: Context, c: Candidate) -> Line:
+    """The candidate as an answer's first line: the clause that answers (the whole
+    sentence when the question asks for two figures and it holds both), named by its
+    document and article when the question asks which document says so."""
     kinds = ctx.frame.kinds if ctx.frame.number else ()
-    shown = lead_clause(c.text, asked_words(ctx), kinds, c.focus)
-    return Line(quote_of(c), shown=shown if shown != c.text else "")
+    both = len(ctx.frame.kinds) > 1 and len({f.kind for f in figures(c.text)} & set(kinds)) > 1
+    shown = c.text if both else lead_clause(c.text, asked_words(ctx), kinds, c.focus)
+    label = where_from(c) if ctx.frame.which_document else ""
+    return Line(quote_of(c), shown=shown if shown != c.text else "", label=label)
+
+
+def where_from(c: Candidate) -> str:
+    """《重庆市产品质量条例》第十五条: a quote's document and article."""
+    article = next(
+        (
+            p
+            for p in reversed(c.chunk.section.split(" > "))
+            if p.startswith("第") and p.endswith("条")
+        ),
+        "",
+    )
+    return f"《{c.chunk.doc_title}》{article}"
 
 
 def refuse(ctx: Context, best: Candidate | None, sup: Support | None) -> Refusal:

@@ -28,8 +28,25 @@ def answer(ctx: Context) -> Answer | None:
         lines = _article_items(ctx, doc, c) or _section_items(ctx, doc, c)
         if len(lines) >= 2:
             lead = f"共{len(lines)}项："
-            return Answer(lines[:MAX_ITEMS], lead=lead, sep="；", end="。", structural=True)
+            return Answer(
+                lines[:MAX_ITEMS] + _summary(ctx, lines),
+                lead=lead,
+                sep="；",
+                end="。",
+                structural=True,
+            )
     return None
+
+
+SUMMARY = 0.6  # a sentence covering this much of the question also sums the list up
+
+
+def _summary(ctx: Context, lines: list[Line]) -> list[Line]:
+    """The sentence that sums the list up in one go (an abstract's "从…6个方面提出…"), after it."""
+    top = next((c for c in ctx.ranked[:3] if c.lex >= SUMMARY), None)
+    if top is None or any(li.quote.start <= top.start < li.quote.end for li in lines):
+        return []
+    return [Line(Quote(top.chunk, top.start, top.end, top.text), label="概括")]
 
 
 def _article_items(ctx: Context, doc: Document, c: Candidate) -> list[Line]:

@@ -35,7 +35,7 @@ def answer(ctx: Context) -> Answer | None:
     columns = header.split("\t")
     if len(columns) < 2:
         return None
-    col = max(range(1, len(columns)), key=lambda j: (match(columns[j]), -j))
+    col = max(range(1, len(columns)), key=lambda j: (len(set(bigrams(columns[j])) & q), -j))
     rows = []
     pos = 0
     for line in chunk.text.split("\n"):
@@ -46,10 +46,13 @@ def answer(ctx: Context) -> Answer | None:
         pos += len(line) + 1
     if not rows:
         return None
-    value, start, line = (max if ctx.frame.extreme == "max" else min)(rows, key=lambda r: r[0])
+    value = (max if ctx.frame.extreme == "max" else min)(r[0] for r in rows)
     word = "最高" if ctx.frame.extreme == "max" else "最低"
     label = f"{caption or '表中'}“{columns[col]}”{word}的是"
-    return Answer([Line(Quote(chunk, start, start + len(line), line), label=label)], end="。")
+    lines = [
+        Line(Quote(chunk, s, s + len(text), text), label=label) for v, s, text in rows if v == value
+    ]
+    return Answer(lines, sep="；", end="。")
 
 
 def number(cell: str) -> float | None:
