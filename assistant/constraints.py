@@ -24,8 +24,14 @@ from .evidence import Candidate
 from .figures import figures, years_in
 from .frame import Frame
 
-COUNTED = ("count", "output", "duration")  # kinds whose unit the question's classifier names
+COUNTED = (
+    "count",
+    "output",
+    "duration",
+    "money",
+)  # kinds whose unit the question's classifier names
 SAME_UNIT = {"天": ("天", "日"), "日": ("日", "天"), "人": ("人", "名")}
+BARE_YEAR = re.compile(r"(?<![\d.])((?:19|20)\d{2})(?![\d.])")
 DATE = re.compile(r"(?:19|20)\d{2}\s*年\s*\d{1,2}\s*月")
 CLAUSE = re.compile(r"[^，,；;：:]+[，,；;：:]?")
 MEASURE_LABELS = {
@@ -78,7 +84,10 @@ def _lacks(frame: Frame, c: Candidate, scope: str, profile: Profile, doc_title: 
         c.chunk.context if c.chunk.kind == "table" else c.chunk.section.rsplit(" > ", 1)[-1]
     )
     where = f"{frame_text}\n{scope}"
-    out = [f"{y}年" for y in sorted(frame.years) if y not in years_in(where)]
+    stated = years_in(where)
+    if c.chunk.kind == "table":  # a caption may give its year bare: "表 3 2023 主要地区…"
+        stated |= {int(y) for y in BARE_YEAR.findall(c.chunk.context.split("\n", 1)[0])}
+    out = [f"{y}年" for y in sorted(frame.years) if y not in stated]
     for place in frame.places:
         if place not in f"{where}\n{doc_title}" and not (
             place in profile.regions.parts and not frame.number
@@ -89,6 +98,7 @@ def _lacks(frame: Frame, c: Candidate, scope: str, profile: Profile, doc_title: 
     )  # what the sentence counts, named just before
     if frame.measure_nouns and not any(n in f"{where}\n{before}" for n in frame.measure_nouns):
         out.append(frame.measure_nouns[0])
+    out += [o for o in frame.ordinals if o not in where]
     if frame.subject and frame.subject not in f"{where}\n{before}":
         out.append(frame.subject)
     if frame.documents and c.chunk.doc_id not in frame.documents:

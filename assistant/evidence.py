@@ -115,13 +115,19 @@ def content_terms(
             )
         )
         df = max(reader.doc_freq(a) for a in alts)
-        known = df > 0 or any(a in corpus for a in alts)
+        parts = tuple(squash(p) for p in dict.fromkeys(tok.terms(w)) if len(p) >= 2 and p != w)
+        # a compound of corpus words (国内汽车) is known though the compound is not
+        known = (
+            df > 0
+            or any(a in corpus for a in alts)
+            or bool(parts)
+            and all(p in corpus for p in parts)
+        )
         # a dictionary word jieba has no tag for is one of the corpus's own terms
         noun = flag.startswith(("n", "eng", "j")) or flag == "x" and tok.in_dictionary(word)
         term = Term(w, 0.0, alts, known, noun)
         rarity = math.log(1 + (n - df + 0.5) / (df + 0.5))
         weight = rarity if known or term.decisive else UNKNOWN_WEIGHT
-        parts = tuple(squash(p) for p in dict.fromkeys(tok.terms(w)) if len(p) >= 2 and p != w)
         out[w] = Term(w, weight * (1.0 if noun else NOT_NOUN), alts, known, noun, parts)
     return sorted(out.values(), key=lambda t: -t.idf)
 

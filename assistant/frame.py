@@ -37,6 +37,7 @@ COUNTER = re.compile(
 )
 PROBLEM = re.compile(r"问题|困难|挑战|短板|不足|瓶颈|难点|制约|障碍|薄弱|短处|差距|为什么|原因")
 STATUS = re.compile(r"现状|成效|进展|成果|成绩|情况|做得怎么样|搞得怎么样")
+ORDINAL = re.compile(r"第[一二三四五六七八九十百零〇两\d]+[次届批期轮]")
 WHICH_DOCUMENT = re.compile(
     r"哪部|哪一部|哪个(?:条例|文件|法规|规定|办法|方案)|什么(?:条例|文件|法规)|哪些(?:条例|文件|法规)"
 )
@@ -66,6 +67,7 @@ class Frame:
     industries: tuple[str, ...] = ()  # industries named (a profile's), as the question words them
     subject: str = ""  # what a figure must be about, when a comparison narrows the question
     which_document: bool = False  # asks which document says something
+    ordinals: tuple[str, ...] = ()  # 第五次, 第三届: the sentence must name the same one
     compare: bool = False
     entities: tuple[str, ...] = field(default=())  # what a comparison compares
 
@@ -86,14 +88,13 @@ def analyze(
     missing_title = next((t for t in missing if names_document(text, t)), "")
     places = tuple(p for p in profile.regions.named_in(text) if not _inside_title(p, text, titles))
     measure, nouns = _measure(text, profile)
-    counted = _HOW_MANY.search(text)
+    classifiers = {m.group(1) for m in _HOW_MANY.finditer(text)}
+    counted = _HOW_MANY.search(text) if len(classifiers) == 1 else None
     years = frozenset(years_in(text))
     extreme = EXTREME.search(text)
-    compare = (
-        bool(COMPARE.search(text))
-        or len(places) + (len(years) if len(years) > 1 else 0) >= 2
-        and not LIST.search(text)
-    )
+    several = len(places) >= 2 or len(years) >= 2
+    number_each = several and bool(re.search(r"多少|几", text)) and not LIST.search(text)
+    compare = bool(COMPARE.search(text)) or number_each
     kind = _kind(text, article)
     number = (
         bool(measure)
@@ -126,6 +127,7 @@ def analyze(
         kinds=_kinds(text, profile, measure),
         industries=_industries(text, profile),
         which_document=bool(WHICH_DOCUMENT.search(text)),
+        ordinals=tuple(ORDINAL.findall(text)),
         compare=compare,
         entities=entities,
     )

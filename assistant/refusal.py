@@ -45,10 +45,16 @@ def support(question: str, c: Candidate, terms: list[Term], reader: IndexReader)
     """How much of what the question is about the candidate covers, by words or by meaning.
     For a figure (`c.focus`), only its own clauses count, and the text just before the
     sentence counts half when it has no figure of its own (then it may name what is counted)."""
-    terms = [t for t in terms if t.noun]  # what a question is about: its nouns
+    # what a question is about: its nouns; a short word the corpus never uses (a
+    # tokenizer's guess at slang, 台车 of 好多台车) can be matched by nothing, so it
+    # neither supports nor vetoes
+    nouns = [t for t in terms if t.noun]
+    terms = [t for t in nouns if t.known or t.decisive]
     total = sum(t.idf for t in terms)
-    if not total:
-        return Support(1.0, (), ())
+    if not total:  # nothing the question is about occurs in the corpus at all (天气, 下雨)
+        return Support(
+            0.0 if nouns else 1.0, tuple(t.text for t in nouns), tuple(t.text for t in nouns)
+        )
     if c.focus:
         table = c.chunk.context if c.chunk.kind == "table" else ""
         scope = f"{c.chunk.section.rsplit(' > ', 1)[-1]}\n{table}\n{c.scope}"
@@ -59,7 +65,11 @@ def support(question: str, c: Candidate, terms: list[Term], reader: IndexReader)
         nearby = f"{c.chunk.doc_title}\n{c.chunk.text}"
     lexical = [t for t in terms if found_in(t, scope)]
     rest = [t for t in terms if t not in lexical]
-    by_meaning = [t for t in rest[:MAX_TESTED] if _covered_by_meaning(question, t, c, reader)]
+    # a specific term the corpus uses (集成电路产业) is there in its own words when a
+    # sentence is about it: only the corpus's missing words and short ones may be there
+    # by meaning (整车厂 for 整车企业)
+    testable = [t for t in rest if not (t.known and t.decisive)]
+    by_meaning = [t for t in testable[:MAX_TESTED] if _covered_by_meaning(question, t, c, reader)]
     around = [t for t in rest if t not in by_meaning and found_in(t, nearby)]
     covered = sum(t.idf for t in lexical + by_meaning) + 0.5 * sum(t.idf for t in around)
     uncovered = [t for t in rest if t not in by_meaning]

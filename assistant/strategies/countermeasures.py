@@ -7,11 +7,16 @@ whole, best first."""
 
 from __future__ import annotations
 
+import re
+
 from ..compose import Line, Quote
 from ..evidence import Candidate, enumerated_items, gather
 from ..ranking import rank
 from . import Answer, Context
 
+AGAINST = re.compile(
+    r"(?:针对|解决|应对|改善|缓解|破解)(?P<topic>.+?)的?(?:问题|困难|挑战|短板|不足|现象)"
+)
 LINKED = 0.3  # a measure in a section linked to the problem the question describes
 KEEP = 0.8  # further measures are quoted when they score this share of the best one
 MAX_ITEMS = 3
@@ -26,7 +31,14 @@ def answer(ctx: Context) -> Answer | None:
         return None
     problem = _problem_section(ctx)
     linked = reader.links(problem[0]).get(problem[1], []) if problem else []
-    cands = rank(gather(reader, hits, ctx.qvec, ctx.terms), ctx.frame)
+    topic = AGAINST.search(ctx.frame.text)  # 针对X的问题: X is what the measures must answer
+    qvec = reader.query_vector(topic.group("topic")) if topic else ctx.qvec
+    terms = (
+        [t for t in ctx.terms if t.text in topic.group("topic")] or ctx.terms
+        if topic
+        else ctx.terms
+    )
+    cands = rank(gather(reader, hits, qvec, terms), ctx.frame)
     items = _scored_items(ctx, cands, linked)
     if not items or max(c.lex for c in cands) == 0 and not linked:
         return None
@@ -56,22 +68,27 @@ def _problem_section(ctx: Context) -> tuple[str, str] | None:
 def _scored_items(
     ctx: Context, cands: list[Candidate], linked: list[str]
 ) -> list[tuple[float, Quote]]:
-    """Each measure of the candidates' sections with the score of its best sentence."""
-    sections = {(c.chunk.doc_id, c.chunk.section) for c in cands}
+    """Each measure of the candidates' sections with the score of its best sentence; a
+    measure not enumerated as an item is quoted as its sentence."""
+
+    def bonus(section: str) -> float:
+        return LINKED if any(section == p or section.startswith(p + " > ") for p in linked) else 0.0
+
     out: dict[int, tuple[float, Quote]] = {}
-    for doc_id, section in sections:
+    spans: list[tuple[str, int, int]] = []
+    for doc_id, section in {(c.chunk.doc_id, c.chunk.section) for c in cands}:
         for chunk in ctx.reader.section_chunks(doc_id, section):
             for a, b in enumerated_items(chunk, whole=True):
                 inside = [c.score for c in cands if c.chunk.doc_id == doc_id and a <= c.start < b]
                 if not inside or a in out:
                     continue
-                bonus = (
-                    LINKED
-                    if any(section == p or section.startswith(p + " > ") for p in linked)
-                    else 0.0
-                )
                 text = chunk.text[a - chunk.start : b - chunk.start].rstrip()
-                out[a] = (max(inside) + bonus, Quote(chunk, a, a + len(text), text))
+                out[a] = (max(inside) + bonus(section), Quote(chunk, a, a + len(text), text))
+                spans.append((doc_id, a, b))
+    for c in cands:
+        if not any(d == c.chunk.doc_id and a <= c.start < b for d, a, b in spans):
+            quote = Quote(c.chunk, c.start, c.end, c.text)
+            out.setdefault(c.start, (c.score + bonus(c.chunk.section), quote))
     return sorted(out.values(), key=lambda x: -x[0])
 
 

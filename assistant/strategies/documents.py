@@ -12,6 +12,11 @@ from . import Answer, Context, Refusal
 from .extractive import lead_line
 
 UPLOAD = "可在“文档管理”页上传该文件的正式文本，加入索引后即可据此回答"
+# questions about a document as an object (when, where, by whom it was adopted), which
+# other documents may answer; anything else asks for its own text
+ABOUT_DOCUMENT = re.compile(
+    r"什么时候|何时|哪年|哪一年|审议|通过|印发|发布|出台|颁布|制定|哪次|哪个会议|谁"
+)
 _QUOTED = re.compile(r"《([^》]{2,60})》")
 
 
@@ -49,7 +54,8 @@ def _missing(ctx: Context, title: str) -> Answer | Refusal:
     anything about its own content may not."""
     core = core_title(title)
     mentions = [c for c in ctx.ranked if core in c.text or title in c.text]
-    for c in mentions[:3] if ctx.frame.article is None else []:
+    about_it = ctx.frame.article is None and ABOUT_DOCUMENT.search(ctx.frame.text)
+    for c in mentions[:3] if about_it else []:
         if (
             not c.missing
             and support(ctx.frame.text, c, _without_title(ctx, title), ctx.reader).enough

@@ -123,12 +123,13 @@ def _best_section(ctx: Context, doc: Document, c: Candidate) -> Section | None:
 
 def _asked_role(ctx: Context) -> str | None:
     text = ctx.frame.text
-    for role, words in ctx.profile.roles:
-        if role in ("problem", "countermeasure", "status", "target") and any(
-            w in text for w in words
-        ):
-            return role
-    return None
+    # "针对人才问题提出了哪些对策": what is listed is named last
+    asked = [
+        r for r in ("countermeasure", "target", "status", "problem") if r in ctx.reader.roles()
+    ]
+    found = [(max(text.rfind(w) for w in dict(ctx.profile.roles)[r]), r) for r in asked]
+    found = [(pos, r) for pos, r in found if pos >= 0]
+    return max(found)[1] if found else None
 
 
 def _container(doc: Document, path: str, test) -> Section | None:
