@@ -69,9 +69,17 @@ def support(question: str, c: Candidate, terms: list[Term], reader: IndexReader)
     # sentence is about it: only the corpus's missing words and short ones may be there
     # by meaning (整车厂 for 整车企业)
     testable = [t for t in rest if not (t.known and t.decisive)]
-    by_meaning = [t for t in testable[:MAX_TESTED] if _covered_by_meaning(question, t, c, reader)]
+    found = sum(t.idf for t in lexical)
+    by_meaning = []
+    for t in testable[:MAX_TESTED]:
+        # each test costs an embedding: a word the corpus lacks is always tested (it
+        # decides a refusal), another only while the sentence is short of MIN_COVERAGE
+        needed = (t.decisive and not t.known) or found < MIN_COVERAGE * total
+        if needed and _covered_by_meaning(question, t, c, reader):
+            by_meaning.append(t)
+            found += t.idf
     around = [t for t in rest if t not in by_meaning and found_in(t, nearby)]
-    covered = sum(t.idf for t in lexical + by_meaning) + 0.5 * sum(t.idf for t in around)
+    covered = found + 0.5 * sum(t.idf for t in around)
     uncovered = [t for t in rest if t not in by_meaning]
     return Support(
         covered / total,

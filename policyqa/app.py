@@ -15,14 +15,13 @@ import sys
 import threading
 from collections import Counter
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from policyqa.documents import Chunk
 from policyqa.index.embedder import Embedder, embedder_for
 from policyqa.index.filters import Filters
 from policyqa.index.manifest import read_manifest
 from policyqa.index.retriever import HybridRetriever
-from policyqa.indexing import IngestSummary, ingest
-from policyqa.ingest.corpus import missing_documents
 from policyqa.language import Tokenizer, current_vocabulary, tokenizer_for
 from policyqa.profile import Profile, profile_for
 from policyqa.results import (
@@ -34,6 +33,9 @@ from policyqa.results import (
     PassageContext,
 )
 from policyqa.settings import Settings
+
+if TYPE_CHECKING:  # ingest code (parsers, loaders) loads only when documents are ingested
+    from policyqa.indexing import IngestSummary
 
 
 class PolicyQA:
@@ -111,6 +113,8 @@ class PolicyQA:
     def ingest(
         self, paths: list[Path] | None = None, rebuild: bool = False, progress: bool = False
     ) -> IngestSummary:
+        from policyqa.indexing import ingest
+
         bar = _ProgressBars() if progress else None
         try:
             return ingest(self.settings, self.embedder, self.tokenizer, paths, rebuild, bar)
@@ -139,6 +143,8 @@ class PolicyQA:
         return result
 
     def status(self) -> IndexStatus:
+        from policyqa.ingest.corpus import missing_documents
+
         s = self.settings
         manifest = read_manifest(s.index_dir)
         files = manifest.files if manifest else {}

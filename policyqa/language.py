@@ -234,9 +234,15 @@ class Tokenizer:
         """Part-of-speech flag of each word (n, ns, v, m, …), from jieba's tagger
         running on this instance's dictionary."""
         if self._pos is None:
-            import jieba.posseg
+            import jieba.posseg as posseg
 
-            self._pos = jieba.posseg.POSTokenizer(self._jieba)
+            shared = posseg.dt  # importing the tagger reads the default dictionary's tags
+            if self._jieba.dictionary == shared.tokenizer.dictionary:
+                self._pos = posseg.POSTokenizer.__new__(posseg.POSTokenizer)
+                self._pos.tokenizer = self._jieba
+                self._pos.word_tag_tab = dict(shared.word_tag_tab)  # a copy: ours gets user words
+            else:
+                self._pos = posseg.POSTokenizer(self._jieba)
         return {p.word: p.flag for p in self._pos.lcut(normalize(text))}
 
 
