@@ -57,11 +57,11 @@ class Assistant:
         titles = reader.titles()
         turns = conversation(history, limit)
         resolved = resolve(text, turns, self.profile, list(titles.values()))
-        if not turns and is_followup(text) and len(bare(text)) <= 6 and _asks_nothing(text):
-            return AskResult(text, _clarify(text), False, notice=notice, intent="clarify")
         query = reader.parse(resolved)
         if not query.terms:
             return AskResult(text, NOTHING_TO_SEARCH, False, notice=notice, intent="empty")
+        if not turns and is_followup(text) and len(bare(text)) <= 6 and _asks_nothing(text):
+            return AskResult(text, _clarify(text), False, notice=notice, intent="clarify")
         frame = analyze(query.text, self.profile, titles, reader.missing_documents())
         filters = filters or Filters()
         if frame.documents and not filters.doc:

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import re
 
+from policyqa.language import bigrams
 from policyqa.profile import Profile
 
 from .evidence import Candidate
@@ -72,8 +73,15 @@ def missing(frame: Frame, c: Candidate, profile: Profile, doc_title: str) -> lis
         return _lacks(frame, c, c.text, profile, doc_title) + [
             MEASURE_LABELS.get(frame.measure, "数字")
         ]
+    if frame.figures_asked > 1 and len(found) > 1:  # 多少家…多少人: the sentence answers both
+        found = [(c.text, "")]
     results = [(_lacks(frame, c, s, profile, doc_title), s, f) for s, f in found]
-    lacks, c.scope, c.focus = min(results, key=lambda r: len(r[0]))
+    # of two figures that fit, the one whose clause shares more with the question
+    # (其中新能源汽车超过65.2万辆, not 汽车年产量已达329.3万辆, for 新能源汽车产量)
+    asked = set(bigrams(frame.text))
+    lacks, c.scope, c.focus = min(
+        results, key=lambda r: (len(r[0]), -len(asked & set(bigrams(r[2]))))
+    )
     return lacks
 
 
@@ -96,16 +104,31 @@ def _lacks(frame: Frame, c: Candidate, scope: str, profile: Profile, doc_title: 
     before = (
         c.before if not figures(c.before) else ""
     )  # what the sentence counts, named just before
-    if frame.measure_nouns and not any(n in f"{where}\n{before}" for n in frame.measure_nouns):
+    # 多少家企业、多少从业人员: two figures of one sentence, each clause names its own measure
+    named = f"{where}\n{before}" + (c.text if frame.figures_asked > 1 else "")
+    if frame.measure_nouns and not any(n in named for n in frame.measure_nouns):
         out.append(frame.measure_nouns[0])
     out += [o for o in frame.ordinals if o not in where]
     if frame.subject and frame.subject not in f"{where}\n{before}":
         out.append(frame.subject)
+    out += _other_industry(frame, f"{where}\n{before}\n{c.text}", profile)
     if frame.documents and c.chunk.doc_id not in frame.documents:
         out.append("所问的文件")
     if frame.table and not _in_table(c, frame.table):
         out.append(frame.table)
     return out
+
+
+def _other_industry(frame: Frame, text: str, profile: Profile) -> list[str]:
+    """A sentence about another industry only (装备制造业…从业人员) does not answer for the
+    industry asked (电子信息产业的从业人员); one naming no industry may."""
+    if not frame.industries or frame.subject:
+        return []
+    named = [i for i in profile.industries if any(w in text for w in i.words)]
+    asked = [i for i in profile.industries if any(w in frame.industries for w in i.words)]
+    if named and not set(named) & set(asked):
+        return [frame.industries[0]]
+    return []
 
 
 def _has_figure(text: str, kinds: tuple[str, ...], frame: Frame) -> bool:

@@ -40,6 +40,7 @@ class Term:
     known: bool  # occurs somewhere in the corpus
     noun: bool = True
     parts: tuple[str, ...] = ()  # a compound's words (汽车产量: 汽车, 产量), all found = found
+    own: bool = False  # the corpus uses the term itself, not only its parts (国内汽车)
 
     @property
     def decisive(self) -> bool:
@@ -99,6 +100,8 @@ def content_terms(
     out: dict[str, Term] = {}
     for word, flag in tok.tags(text).items():
         w = normalize(word).strip()
+        # 年产值 asks for 产值, which the constraints check; 汽车产量 is about 汽车
+        w = next((w[: -len(s)] for s in skip if len(s) >= 2 and w.endswith(s) and w != s), w)
         if (
             len(w) < 2
             or w in profile.question_words
@@ -116,19 +119,16 @@ def content_terms(
         )
         df = max(reader.doc_freq(a) for a in alts)
         parts = tuple(squash(p) for p in dict.fromkeys(tok.terms(w)) if len(p) >= 2 and p != w)
+        # two characters inside the corpus's text may straddle two words (中排 of 集群中排名)
+        own = df > 0 or any(len(a) >= 3 and a in corpus for a in alts)
         # a compound of corpus words (国内汽车) is known though the compound is not
-        known = (
-            df > 0
-            or any(a in corpus for a in alts)
-            or bool(parts)
-            and all(p in corpus for p in parts)
-        )
+        known = own or bool(parts) and all(p in corpus for p in parts)
         # a dictionary word jieba has no tag for is one of the corpus's own terms
         noun = flag.startswith(("n", "eng", "j")) or flag == "x" and tok.in_dictionary(word)
         term = Term(w, 0.0, alts, known, noun)
         rarity = math.log(1 + (n - df + 0.5) / (df + 0.5))
         weight = rarity if known or term.decisive else UNKNOWN_WEIGHT
-        out[w] = Term(w, weight * (1.0 if noun else NOT_NOUN), alts, known, noun, parts)
+        out[w] = Term(w, weight * (1.0 if noun else NOT_NOUN), alts, known, noun, parts, own)
     return sorted(out.values(), key=lambda t: -t.idf)
 
 

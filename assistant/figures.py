@@ -30,10 +30,19 @@ CN_DIGITS = {
 }
 CN_UNITS = {"十": 10, "百": 100, "千": 1000}
 CN = "零〇一二两三四五六七八九十百千万亿"
-UNITS = (
-    "万亿元|亿元|千万元|百万元|万元|元|万辆|辆|万台|台|万件|件|万套|套|台\\(套\\)|台（套）|万吨|吨|家|个|项|所|名|位|人次|万人|人"
-    "|倍|%|％|成|个百分点|平方公里|平方米|公里|米|个工作日|工作日|日|天|个月|月|年|小时|周岁|岁|条|款|章"
+# longest first: the regex takes the first alternative that matches (个工作日, not 个)
+UNITS = "|".join(
+    sorted(
+        (
+            "万亿元 亿元 千万元 百万元 万元 元 万辆 辆 万台 台 万件 件 万套 套 台\\(套\\) 台（套） 万吨 吨"
+            " 家 个 项 所 名 位 人次 万人 人 倍 % ％ 成 个百分点 平方公里 平方米 公里 米"
+            " 个工作日 工作日 日 天 个月 月 年 小时 周岁 岁 条 款 章"
+        ).split(),
+        key=len,
+        reverse=True,
+    )
 )
+FRACTION_BASE = {"百": 100, "千": 1000, "万": 10000}  # 百分之五 5%, 千分之五 0.5%
 _FIGURE = re.compile(
     rf"(?P<prefix>第\s*|超过|超|约|近|逾|达|>|<|≥|≤|[千百万]分之)?(?P<num>\d[\d,\u2009\u202f ]*(?:\.\d+)?|[{CN}]+)"
     rf"(?P<about>多|余)?\s*(?P<unit>{UNITS})?(?P<more>多|余|以上|以下|左右)?"
@@ -96,8 +105,13 @@ def figures(text: str) -> list[Figure]:
     }  # 表 3, 图1: a table or figure, not a count
     for m in _FIGURE.finditer(text):
         num, unit, prefix = m.group("num"), m.group("unit") or "", (m.group("prefix") or "").strip()
-        if prefix.endswith("分之") or text.startswith("分之", m.end("num")):  # 百分之二, 三分之一
-            unit, prefix = "%", ""
+        value = _value(num)
+        if prefix.endswith("分之") and value is not None:  # 百分之二, 千分之五
+            unit, prefix, value = "%", "", value * 100 / FRACTION_BASE[prefix[0]]
+        elif text.startswith("分之", m.end("num")):  # 三分之一: one part in three
+            part = re.match(rf"分之(\d+(?:\.\d+)?|[{CN}]+)", text[m.end("num") :])
+            numerator = _value(part.group(1)) if part else None
+            unit, value = "%", numerator * 100 / value if numerator and value else None
         if m.start("num") in years or not (
             unit or prefix == "第" or num[0].isdigit() and "." in num
         ):
@@ -106,7 +120,6 @@ def figures(text: str) -> list[Figure]:
             continue
         if unit in ("年", "月", "日") and num[0].isdigit() and not _is_duration(text, m.end()):
             continue  # dates: 9月, 15日 name a day, not a quantity
-        value = _value(num)
         if value is None or (num in ("一", "两") and unit in ("个", "项", "条")):
             continue  # "一个", "两项" in running text are words, not figures
         out.append(Figure(value, unit, m.start(), m.end(), ordinal=prefix == "第"))

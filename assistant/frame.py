@@ -26,9 +26,15 @@ _QUOTED = re.compile(r"《([^》]{2,60})》")
 _PLACE_PREFIX = re.compile(
     r"^(?:[\u4e00-\u9fff]{2,9}?(?:省|市|自治区|特别行政区|地区双城经济圈|地区|区|县))"
 )
+# a list asked for by the kind of item a document enumerates (哪些问题, 几项任务, 哪些义务);
+# 哪些企业 or 哪些平台 asks for names a sentence gives, 几个工作日 for a number
+ITEMS = (
+    "方面|问题|对策|建议|措施|举措|做法|任务|成效|进展|挑战|困难|短板|不足|表现|情形|行为"
+    "|要求|职权|职责|事项|义务|权利|条件"
+)
 LIST = re.compile(
-    r"(哪些|哪几|几个|几条|几项|哪[一二三四五六七八九十两]?[个条项点类])"
-    r"(方面|问题|对策|建议|措施|举措|做法|工作|任务|成效|进展|挑战|困难|短板|不足|表现|情况|情形|行为|产品|要求|职权|事项|内容)"
+    rf"(哪些|哪几|哪[一二三四五六七八九十两]?[个条项点类])(?:{ITEMS}|工作|情况|产品|内容)"
+    rf"|几[个条项点类](?:{ITEMS})"
     r"|[一二三四五六七八九十两]个方面|包括哪些|(存在|提出|采取|面临|禁止|规定|列举)了?哪些|哪几点|列一下|列出|全部列"
 )
 COUNTER = re.compile(
@@ -41,6 +47,8 @@ ORDINAL = re.compile(r"第[一二三四五六七八九十百零〇两\d]+[次届
 WHICH_DOCUMENT = re.compile(
     r"哪部|哪一部|哪个(?:条例|文件|法规|规定|办法|方案)|什么(?:条例|文件|法规)|哪些(?:条例|文件|法规)"
 )
+ASKS_OTHER = re.compile(r"哪些|什么|为什么|为何|如何|怎样|怎么(?!样)|原因|措施|办法")
+HOW_MUCH = re.compile(r"多少|几[个家辆台万亿项条天日成]|多大|多高|多快|多长")
 EXTREME = re.compile(r"最(高|低|大|小|多|少)|排第一|第一名|垫底")
 COMPARE = re.compile(
     r"相比|对比|比较|哪个(?:更|大|高|多|少|低)|谁(?:更|大|高|多)|差距|差多少|分别|各是|各自|各有|和.{1,12}(?:比|相比)"
@@ -63,12 +71,15 @@ class Frame:
     table: str = ""  # "表2"
     extreme: str = ""  # "max" | "min"
     classifier: str = ""  # what 多少家 / 几辆 counts in: 家, 辆
-    kinds: tuple[str, ...] = ()  # kinds of figure that answer (a two-part question asks two)
+    kinds: tuple[str, ...] = ()  # kinds of figure that answer any measure asked
+    measures: tuple[str, ...] = ()  # every measure asked (a two-part question asks two)
     industries: tuple[str, ...] = ()  # industries named (a profile's), as the question words them
     subject: str = ""  # what a figure must be about, when a comparison narrows the question
     which_document: bool = False  # asks which document says something
     ordinals: tuple[str, ...] = ()  # 第五次, 第三届: the sentence must name the same one
     compare: bool = False
+    figures_asked: int = 0  # 多少家…多少人: how many figures the question asks for
+    asked: tuple[str, ...] = ()  # what 什么/哪些 asks for (什么条件): an answer must give it
     entities: tuple[str, ...] = field(default=())  # what a comparison compares
 
     @property
@@ -87,6 +98,9 @@ def analyze(
     documents = named_documents(text, titles)
     missing_title = next((t for t in missing if names_document(text, t)), "")
     places = tuple(p for p in profile.regions.named_in(text) if not _inside_title(p, text, titles))
+    home = profile.regions.is_home(text)
+    if len(places) >= 2 and set(places) <= set(profile.regions.parts) and not COMPARE.search(text):
+        places, home = (), True  # 成都重庆这一片: the home region's parts together are the region
     measure, nouns = _measure(text, profile)
     classifiers = {m.group(1) for m in _HOW_MANY.finditer(text)}
     counted = _HOW_MANY.search(text) if len(classifiers) == 1 else None
@@ -95,12 +109,10 @@ def analyze(
     several = len(places) >= 2 or len(years) >= 2
     number_each = several and bool(re.search(r"多少|几", text)) and not LIST.search(text)
     compare = bool(COMPARE.search(text)) or number_each
-    kind = _kind(text, article)
-    number = (
-        bool(measure)
-        or bool(extreme)
-        or bool(re.search(r"多少|几[个家辆台万亿项条天日]|多大|多高|多快|多长", text))
-    )
+    # 《…办法》 names a document; its words do not say what is asked
+    kind = _kind(_without_names(text, titles), article)
+    # 配套率是多少 asks for a figure; 通过哪些活动提升配套率 does not
+    number = bool(extreme or HOW_MUCH.search(text)) or bool(measure and not ASKS_OTHER.search(text))
     entities = (
         places
         if len(places) >= 2
@@ -109,6 +121,7 @@ def analyze(
         else ()
     )
     table = _TABLE.search(text)
+    measures = _measures(text, profile, measure)
     return Frame(
         text=text,
         kind=kind,
@@ -117,18 +130,22 @@ def analyze(
         measure_nouns=nouns,
         years=years,
         places=places,
-        home=profile.regions.is_home(text),
+        home=home,
         documents=documents,
         missing=missing_title,
         article=article,
         table=f"表{table.group(1)}" if table else "",
         extreme=("max" if extreme.group(0)[-1] in "高大多一" else "min") if extreme else "",
         classifier=counted.group(1) if counted and counted.group(1) != "个" else "",
-        kinds=_kinds(text, profile, measure),
+        kinds=_kinds_of(measures, profile),
+        measures=measures,
         industries=_industries(text, profile),
         which_document=bool(WHICH_DOCUMENT.search(text)),
         ordinals=tuple(ORDINAL.findall(text)),
         compare=compare,
+        figures_asked=len(HOW_MUCH.findall(text)),
+        # a question that also asks for a figure is answered by the figure's sentence
+        asked=() if HOW_MUCH.search(text) else _asked(text, profile),
         entities=entities,
     )
 
@@ -147,6 +164,28 @@ def _kind(text: str, article: int | None) -> str:
     if STATUS.search(text):
         return "status"
     return "fact"
+
+
+_ASKED = re.compile(r"(?:什么|啥子?|哪些|哪种|哪类|何种)([\u4e00-\u9fff]{2,4})")
+
+
+def _asked(text: str, profile: Profile) -> tuple[str, ...]:
+    """The thing a question asks for by name (要满足啥子条件: 条件). Section roles (什么问题,
+    哪些对策) are found by structure, not named in the answer, so they are not asked."""
+    role_words = {w for _, words in profile.roles for w in words}
+    out = []
+    for m in _ASKED.finditer(text):
+        head = m.group(1)
+        if not any(head.startswith(w) for w in role_words | profile.question_words):
+            out.append(head)
+    return tuple(out)
+
+
+def _without_names(text: str, titles: dict[str, str]) -> str:
+    text = _QUOTED.sub(" ", text)
+    for title in titles.values():
+        text = text.replace(title, " ").replace(core_title(title), " ")
+    return text
 
 
 def _article(text: str) -> int | None:
@@ -192,13 +231,17 @@ def _industries(text: str, profile: Profile) -> tuple[str, ...]:
     return tuple(out)
 
 
-def _kinds(text: str, profile: Profile, measure: str) -> tuple[str, ...]:
-    """Figure kinds of every measure the question asks for ("几个人？能占多少？": count, share)."""
+def _measures(text: str, profile: Profile, measure: str) -> tuple[str, ...]:
+    """Every measure the question asks for ("几个人？能占多少？": count, share)."""
     matched = {p for ps in profile.measures.values() for p in ps if p in text}
     # 几个点 asks for a share: its 几个 does not ask for a count as well
     matched = {p for p in matched if not any(p != q and p in q for q in matched)}
     names = [measure] + [n for n, ps in profile.measures.items() if matched & set(ps)]
-    return tuple(dict.fromkeys(k for n in names if n for k in profile.measure_kinds.get(n, ())))
+    return tuple(dict.fromkeys(n for n in names if n))
+
+
+def _kinds_of(measures: tuple[str, ...], profile: Profile) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(k for n in measures for k in profile.measure_kinds.get(n, ())))
 
 
 def measure_phrases(profile: Profile) -> set[str]:

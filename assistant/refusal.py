@@ -36,12 +36,16 @@ class Support:
     uncovered: tuple[str, ...]  # content terms neither in the sentence nor in it by meaning
     unknown: tuple[str, ...]  # uncovered terms that occur nowhere in the corpus
 
+    unasked: tuple[str, ...] = ()  # what the question asks for by name, not given
+
     @property
     def enough(self) -> bool:
-        return self.coverage >= MIN_COVERAGE and not self.unknown
+        return self.coverage >= MIN_COVERAGE and not self.unknown and not self.unasked
 
 
-def support(question: str, c: Candidate, terms: list[Term], reader: IndexReader) -> Support:
+def support(
+    question: str, c: Candidate, terms: list[Term], reader: IndexReader, asked: tuple[str, ...] = ()
+) -> Support:
     """How much of what the question is about the candidate covers, by words or by meaning.
     For a figure (`c.focus`), only its own clauses count, and the text just before the
     sentence counts half when it has no figure of its own (then it may name what is counted)."""
@@ -66,15 +70,17 @@ def support(question: str, c: Candidate, terms: list[Term], reader: IndexReader)
     lexical = [t for t in terms if found_in(t, scope)]
     rest = [t for t in terms if t not in lexical]
     # a specific term the corpus uses (集成电路产业) is there in its own words when a
-    # sentence is about it: only the corpus's missing words and short ones may be there
-    # by meaning (整车厂 for 整车企业)
-    testable = [t for t in rest if not (t.known and t.decisive)]
+    # sentence is about it: only words the corpus lacks, compounds of its words (国内汽车)
+    # and short words may be there by meaning (整车厂 for 整车企业)
+    testable = [t for t in rest if not (t.own and t.decisive)]
     found = sum(t.idf for t in lexical)
     by_meaning = []
     for t in testable[:MAX_TESTED]:
-        # each test costs an embedding: a word the corpus lacks is always tested (it
-        # decides a refusal), another only while the sentence is short of MIN_COVERAGE
-        needed = (t.decisive and not t.known) or found < MIN_COVERAGE * total
+        # each test costs an embedding: a word the corpus lacks and the thing asked for
+        # are always tested (they decide a refusal), another only while the sentence is
+        # short of MIN_COVERAGE
+        named = any(a.startswith(t.text) for a in asked)
+        needed = (t.decisive and not t.known) or named or found < MIN_COVERAGE * total
         if needed and _covered_by_meaning(question, t, c, reader):
             by_meaning.append(t)
             found += t.idf
@@ -85,6 +91,12 @@ def support(question: str, c: Candidate, terms: list[Term], reader: IndexReader)
         covered / total,
         tuple(t.text for t in uncovered),
         tuple(t.text for t in uncovered if not t.known and t.decisive),
+        # 天府英才卡要满足什么条件: a sentence naming the card but no condition does not answer
+        tuple(
+            t.text
+            for t in uncovered
+            if t not in around and any(a.startswith(t.text) for a in asked)
+        ),
     )
 
 

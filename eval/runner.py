@@ -8,6 +8,7 @@ scores, so `metrics.recompute` can re-score it without the index.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import sys
 import time
@@ -17,6 +18,7 @@ from typing import Protocol
 
 from policyqa.app import PolicyQA
 from policyqa.errors import PolicyQAError
+from policyqa.settings import Settings
 
 from . import metrics, report
 
@@ -194,6 +196,20 @@ def _asker(app: PolicyQA, v: Variant) -> Asker:
 
         return NaiveLangChainBaseline(app.settings, app.embedder)
     return PipelineAsker(app, v.mode)
+
+
+def corpora_app(settings: Settings, corpora: list[Path]) -> PolicyQA:
+    """An app answering from these folders together (the first one's profile applies),
+    indexed into a home of their own under the configured one, incrementally: a second
+    run over the same folders re-embeds nothing that has not changed."""
+    folders = [c.resolve() for c in corpora]
+    name = hashlib.sha256("\n".join(map(str, folders)).encode()).hexdigest()[:12]
+    app = PolicyQA(Settings.from_env(home=settings.home / "eval" / name, corpus=folders[0]))
+    summary = app.ingest(folders)
+    print(f"eval: {summary.chunks} passages from {len(folders)} folders", file=sys.stderr)
+    if summary.errors:
+        raise PolicyQAError(f"these files could not be indexed: {summary.errors}")
+    return app
 
 
 def run_eval(

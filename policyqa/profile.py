@@ -65,12 +65,13 @@ class Regions:
     others: tuple[str, ...] = ()
 
     def named_in(self, text: str) -> list[str]:
-        """Places other than the home region that text names, longest first, without overlaps."""
+        """Places other than the home region that text names, in the order it names them;
+        a place inside a longer one named (成都 in 成都市) is not named again."""
         found: list[str] = []
-        for place in sorted(set(self.parts) | set(self.others), key=len, reverse=True):
+        for place in sorted(dict.fromkeys(self.parts + self.others), key=len, reverse=True):
             if place in text and not any(place in f for f in found):
                 found.append(place)
-        return found
+        return sorted(found, key=text.find)
 
     def is_home(self, text: str) -> bool:
         return any(h in text for h in self.home_names)

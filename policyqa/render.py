@@ -10,12 +10,13 @@ def format_answer(result: dict) -> str:
     lines.append(result["answer"])
     if result["citations"]:
         lines.append("")
-        lines.append("来源：")
+        # a refusal cites only the nearest fact, which does not answer the question
+        lines.append("来源：" if result["answerable"] else "最接近的内容（未回答该问题）：")
         for c in result["citations"]:
             page = f"，第{c['page']}页" if c.get("page") else ""
             lines.append(f"[{c['n']}] 《{c['doc_title']}》 {c['section']}{page}")
             lines.append(f"    “{c['quote']}”")
-    elif result.get("related"):
+    if result.get("related") and not result["answerable"]:
         lines.append("")
         lines.append("相关段落（未回答该问题）：")
         for p in result["related"]:

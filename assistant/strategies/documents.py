@@ -61,7 +61,8 @@ def _missing(ctx: Context, title: str) -> Answer | Refusal:
             and support(ctx.frame.text, c, _without_title(ctx, title), ctx.reader).enough
         ):
             return Answer([lead_line(ctx, c)], end="。")
-    reason = f"《{title}》的全文尚未收录，资料中只有其他文件对它的提及；{UPLOAD}"
+    said = "资料中只有其他文件对它的提及" if mentions else "资料中也没有其他文件提及它"
+    reason = f"《{title}》的全文尚未收录，{said}；{UPLOAD}"
     return Refusal(reason, [lead_line(ctx, c) for c in mentions[:1]])
 
 

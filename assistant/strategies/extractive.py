@@ -4,6 +4,8 @@ say what the documents do not give and show the nearest fact they do."""
 
 from __future__ import annotations
 
+import re
+
 from ..compose import Line, lead_clause
 from ..constraints import MEASURE_LABELS
 from ..evidence import Candidate
@@ -11,7 +13,8 @@ from ..figures import figures
 from ..refusal import Support, support
 from . import Answer, Context, Refusal, quote_of
 
-EXTRA = 1  # supporting sentences after the lead
+EXTRA = 1  # supporting sentences after the lead of a figure
+MORE = 3  # after the lead of a description
 MAX_CHARS = 150  # a fact answer stays about this short before its sources
 
 
@@ -19,26 +22,63 @@ def answer(ctx: Context) -> Answer | Refusal:
     best, sup = choose(ctx, ctx.ranked)
     if best is None or not sup.enough:
         return refuse(ctx, best, sup)
-    lines = [lead_line(ctx, best)]
-    lines += _other_figures(ctx, best)
+    lines = [lead_line(ctx, best)] + _other_figures(ctx, best) + _continued(ctx, best)
+    # a figure is answered by its sentence; a description may take a few more
+    number = ctx.frame.number
+    extra, chars, floor = (EXTRA, MAX_CHARS, 0.85) if number else (MORE, 2 * MAX_CHARS, 0.7)
     for c in ctx.ranked:
-        if len(lines) > EXTRA or sum(len(li.shown or li.quote.text) for li in lines) > MAX_CHARS:
+        if len(lines) > extra or sum(len(li.shown or li.quote.text) for li in lines) > chars:
             break
-        if c is best or c.missing or c.key == best.key or c.score < 0.85 * best.score:
+        if c.missing or c.score < floor * best.score or _quoted(c, lines):
             continue
-        if c.lex >= best.lex and support(ctx.frame.text, c, ctx.terms, ctx.reader).enough:
+        if (c.lex >= best.lex or not number) and _support(ctx, c).enough:
             lines.append(Line(quote_of(c)))
     return Answer(lines, sep="", end="。")
+
+
+def _quoted(c: Candidate, lines: list[Line]) -> bool:
+    return any(
+        li.quote.chunk.chunk_id == c.chunk.chunk_id and li.quote.start == c.start for li in lines
+    )
+
+
+_GOES_ON = re.compile(r"^(同时|此外|另外|并且|而且|但是?|然而|其中|具体|[二三四五六七八九]是)")
+
+
+def _continued(ctx: Context, best: Candidate) -> list[Line]:
+    """The next sentence of a description, when it goes on with the same point (同时…,
+    二是…) or the sentence announces it (…如下：)."""
+    if ctx.frame.number:
+        return []
+    same = [
+        c for c in ctx.ranked if c.chunk.chunk_id == best.chunk.chunk_id and c.start >= best.end
+    ]
+    after = min(same, key=lambda c: c.start, default=None)
+    if after is None or after.missing:
+        return []
+    base = best.chunk.start
+    if "\n" in best.chunk.text[best.end - base : after.start - base]:
+        return []  # another paragraph
+    text = best.text.rstrip()
+    if _GOES_ON.match(after.text.lstrip()) or text.endswith((":", "：")):
+        return [Line(quote_of(after))]
+    return []
 
 
 def _other_figures(ctx: Context, best: Candidate) -> list[Line]:
     """A question asking for two kinds of figure ("几个人？能占多少？") gets the second
     from the best other sentence that has it."""
+    if len(ctx.frame.measures) < 2:
+        return []
     have = {f.kind for f in figures(best.text)}
-    wanted = [k for k in ctx.frame.kinds if k not in have] if len(ctx.frame.kinds) > 1 else []
-    for kind in wanted[:1]:
+    for measure in ctx.frame.measures:
+        kinds = set(ctx.profile.measure_kinds.get(measure, ()))
+        if kinds & have:
+            continue
         for c in ctx.ranked[:8]:
-            if c is not best and c.lex > 0 and any(f.kind == kind for f in figures(c.text)):
+            if c is best or c.missing or not c.lex:
+                continue
+            if any(f.kind in kinds for f in figures(c.text)):
                 return [Line(quote_of(c))]
     return []
 
@@ -47,12 +87,16 @@ def choose(ctx: Context, ranked: list[Candidate]) -> tuple[Candidate | None, Sup
     """The best candidate meeting the constraints, and how well it covers the question."""
     ok = [c for c in ranked if not c.missing]
     for c in ok[:3]:  # a close second may cover the question where the first does not
-        sup = support(ctx.frame.text, c, ctx.terms, ctx.reader)
+        sup = _support(ctx, c)
         if sup.enough:
             return c, sup
     if not ok:
         return None, None
-    return ok[0], support(ctx.frame.text, ok[0], ctx.terms, ctx.reader)
+    return ok[0], _support(ctx, ok[0])
+
+
+def _support(ctx: Context, c: Candidate) -> Support:
+    return support(ctx.frame.text, c, ctx.terms, ctx.reader, ctx.frame.asked)
 
 
 def asked_words(ctx: Context) -> set[str]:
@@ -64,8 +108,11 @@ def lead_line(ctx: Context, c: Candidate) -> Line:
     sentence when the question asks for two figures and it holds both), named by its
     document and article when the question asks which document says so."""
     kinds = ctx.frame.kinds if ctx.frame.number else ()
-    both = len(ctx.frame.kinds) > 1 and len({f.kind for f in figures(c.text)} & set(kinds)) > 1
-    shown = c.text if both else lead_clause(c.text, asked_words(ctx), kinds, c.focus)
+    have = {f.kind for f in figures(c.text)}
+    answered = [m for m in ctx.frame.measures if have & set(ctx.profile.measure_kinds.get(m, ()))]
+    both = bool(kinds) and len(answered) > 1
+    whole = both or not ctx.frame.number  # a description is its whole sentence
+    shown = c.text if whole else lead_clause(c.text, asked_words(ctx), kinds, c.focus)
     label = where_from(c) if ctx.frame.which_document else ""
     return Line(quote_of(c), shown=shown if shown != c.text else "", label=label)
 
@@ -87,7 +134,8 @@ def refuse(ctx: Context, best: Candidate | None, sup: Support | None) -> Refusal
     """Why the documents do not answer, with the nearest fact they give."""
     if sup is not None and sup.unknown:
         reason = f"资料中没有关于“{'、'.join(sup.unknown)}”的内容"
-        return Refusal(reason, [lead_line(ctx, best)] if best else [])
+        # nothing else the question is about is there either (天气): no fact is near
+        return Refusal(reason, [lead_line(ctx, best)] if best and sup.coverage else [])
     if best is None and ctx.ranked:
         near = nearest(ctx)
         return Refusal(f"资料未给出{_what(near.missing)}", [lead_line(ctx, near)])

@@ -21,11 +21,14 @@ _ARTICLE_ITEM = re.compile(r"^[（(][一二三四五六七八九十]+[）)]", re
 def answer(ctx: Context) -> Answer | None:
     if ctx.frame.kind != "list" or not ctx.ranked:
         return None
+    role = _asked_role(ctx)
     for c in ctx.ranked[:3]:
         doc = ctx.reader.document(c.chunk.doc_id)
         if doc is None:
             continue
-        lines = _article_items(ctx, doc, c) or _section_items(ctx, doc, c)
+        # an article's items answer only a list of what it is about (对策 asked: its role)
+        items = _article_items(ctx, doc, c) if role in (None, c.chunk.role) else []
+        lines = items or _section_items(ctx, doc, c)
         if len(lines) >= 2:
             lead = f"共{len(lines)}项："
             return Answer(
@@ -43,10 +46,22 @@ SUMMARY = 0.6  # a sentence covering this much of the question also sums the lis
 
 def _summary(ctx: Context, lines: list[Line]) -> list[Line]:
     """The sentence that sums the list up in one go (an abstract's "从…6个方面提出…"), after it."""
-    top = next((c for c in ctx.ranked[:3] if c.lex >= SUMMARY), None)
+    top = next((c for c in ctx.ranked[:3] if c.lex >= SUMMARY and _sums_up(c.text, lines)), None)
     if top is None or any(li.quote.start <= top.start < li.quote.end for li in lines):
         return []
     return [Line(Quote(top.chunk, top.start, top.end, top.text), label="概括")]
+
+
+def _sums_up(text: str, lines: list[Line]) -> bool:
+    """A sentence sums a list up when it counts it (6个方面) or names two of its items;
+    a question (还存在哪些问题？) sums up nothing."""
+    if text.rstrip().endswith(("?", "？")):
+        return False
+    if re.search(r"[一二三四五六七八九十两\d]+\s*[个项条点类大]", text):
+        return True
+    grams = set(bigrams(text))
+    named = [li for li in lines if len(grams & set(bigrams(li.label or li.quote.text))) >= 2]
+    return len(named) >= 2
 
 
 def _article_items(ctx: Context, doc: Document, c: Candidate) -> list[Line]:

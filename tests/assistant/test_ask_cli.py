@@ -24,6 +24,7 @@ KEYS = {
     "resolved_question",
     "related",
     "see_also",
+    "nearest",
 }
 CITATION_KEYS = {"n", "chunk_id", "doc_id", "doc_title", "section", "page", "quote", "start", "end"}
 PASSAGE_KEYS = {"rank", "chunk_id", "score", "text", "doc_title", "section", "role"}
@@ -47,7 +48,7 @@ def test_ask_json_has_the_documented_shape(paper_settings) -> None:
             p["text"] for p in data["passages"] if p["chunk_id"] == c["chunk_id"]
         )
         assert c["page"] is None  # a .txt file has no pages
-    assert any(c["quote"] == "成渝地区\t30" for c in data["citations"])
+    assert "30%" in data["citations"][0]["quote"]  # the first citation is the answer's
     assert len(data["passages"]) >= 10
     for p in data["passages"]:
         assert set(p) >= PASSAGE_KEYS
@@ -58,6 +59,11 @@ def test_ask_json_of_a_refusal(paper_settings) -> None:
     data = json.loads(ask(paper_settings, "成都明天天气怎么样", "--json").stdout)
     assert set(data) == KEYS
     assert data["answerable"] is False and data["citations"] == [] and data["related"]
+    # a near miss names what is missing and carries the nearest fact
+    data = json.loads(ask(paper_settings, "西安电子信息产值", "--json").stdout)
+    assert data["answerable"] is False and "西安" in data["answer"].split("。")[0]
+    assert data["nearest"] and data["nearest"] == data["citations"]
+    assert set(data["nearest"][0]) == CITATION_KEYS
 
 
 def test_ask_plain_output_lists_sources(paper_settings) -> None:
@@ -72,8 +78,9 @@ def test_ask_plain_output_lists_sources(paper_settings) -> None:
 
 def test_ask_plain_refusal_lists_related_passages(paper_settings) -> None:
     out = ask(paper_settings, "西安电子信息产值").stdout
-    assert out.startswith("资料中未找到")
-    assert "来源：" not in out and "相关段落（未回答该问题）：" in out
+    assert out.startswith("资料未给出西安的数据")
+    assert "来源：" not in out and "最接近的内容（未回答该问题）：" in out
+    assert "相关段落（未回答该问题）：" in out
 
 
 def test_ask_with_a_role_filter(paper_settings) -> None:

@@ -14,6 +14,7 @@ from policyqa.cli import main
 from policyqa.errors import IndexMissingError, ModelMismatchError
 from policyqa.index.retriever import HybridRetriever
 from policyqa.indexing import ingest
+from policyqa.profile import profile_for
 from policyqa.settings import Settings
 from tests.conftest import FakeEmbedder
 
@@ -35,7 +36,9 @@ def fresh(tmp_path, tokenizer, fake_embedder):
 
 
 def assistant_for(settings: Settings, retriever: HybridRetriever) -> Assistant:
-    return Assistant(retriever.reader, max_question_chars=settings.max_question_chars)
+    return Assistant(
+        retriever.reader, profile_for(settings), max_question_chars=settings.max_question_chars
+    )
 
 
 @pytest.fixture(scope="module")
@@ -64,7 +67,7 @@ def test_empty_question_asks_for_one(fresh, question) -> None:
 def test_question_without_searchable_terms_says_so(paper, question: str) -> None:
     result = paper.ask(question)
     assert result.answerable is False and result.citations == []
-    assert "换个说法" in result.answer or result.answer.startswith("资料中未找到")
+    assert "换个说法" in result.answer
 
 
 # --- hostile but answerable questions ---------------------------------------------------
@@ -121,8 +124,9 @@ def test_emoji_and_control_characters_do_not_hide_the_question(paper, question: 
 def test_english_question_is_handled_without_error(paper) -> None:
     result = paper.ask("What is the local supporting rate of NEV in Chengdu-Chongqing?")
     data = as_json(result)
-    assert data["answerable"] is False  # the corpus is Chinese: refused, not invented
-    assert data["answer"].startswith("资料中未找到") and data["citations"] == []
+    # the paper's only English is its abstract, which does not give the rate: refused
+    assert data["answerable"] is False and data["answer"].startswith("资料中没有")
+    assert data["citations"] == data["nearest"]  # only the nearest fact, labelled as such
     assert data["related"]
 
 
