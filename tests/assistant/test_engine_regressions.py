@@ -17,7 +17,6 @@ from policyqa.profile import generic_profile
 from tests.assistant.fake_index import (
     MEASURES_TITLE,
     MISSING_TITLE,
-    REGULATION_TITLE,
     TEXTS,
     FakeIndex,
     profile,
