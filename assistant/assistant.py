@@ -160,7 +160,7 @@ def _finish(result: AskResult, answer: Answer, reader: IndexReader) -> AskResult
     )
     result.see_also = answer.see_also
     if answer.see_also:
-        result.answer += "\n相关对策另见：" + "；".join(answer.see_also) + "。"
+        result.answer += f"\n{answer.see_label}：" + "；".join(answer.see_also) + "。"
     if answer.structural:
         # sections gathered by structure are what was retrieved: list them first
         cited: list[Passage] = []

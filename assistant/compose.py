@@ -85,8 +85,8 @@ def lead_clause(text: str, asked: set[str], kinds: tuple[str, ...] = (), focus: 
     shown = clauses[best].rstrip("，,；;：:")
     head = clauses[0].rstrip("，,；;：:")
     if best > 0 and (years_in(head) or re.search(r"截至|目前|当前|近年来|地区|两地", head)):
-        joiner = "" if best == 1 else "……"
-        shown = f"{head}{'，' if best == 1 else joiner}{shown}"
+        # next to each other, the two clauses are shown as written; apart, with an elision
+        shown = f"{clauses[0]}{shown}" if best == 1 else f"{head}……{shown}"
     return shown
 
 

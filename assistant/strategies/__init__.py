@@ -63,6 +63,7 @@ class Answer:
     end: str = ""
     structural: bool = False  # gathered by document structure: the cited sections lead the passages
     see_also: list[str] = field(default_factory=list)
+    see_label: str = "相关对策另见"
 
 
 @dataclass

@@ -19,6 +19,9 @@ MAX_CHARS = 150  # a fact answer stays about this short before its sources
 
 
 def answer(ctx: Context) -> Answer | Refusal:
+    frame = ctx.frame
+    if frame.number and not (ctx.terms or frame.measure or frame.classifier or frame.measure_nouns):
+        return Refusal("问题没有说明要查的是什么的数字，请说明查询的对象和指标")  # 一共有多少？
     best, sup = choose(ctx, ctx.ranked)
     if best is None or not sup.enough:
         return refuse(ctx, best, sup)
@@ -31,9 +34,22 @@ def answer(ctx: Context) -> Answer | Refusal:
             break
         if c.missing or c.score < floor * best.score or _quoted(c, lines):
             continue
+        if ctx.frame.role and c.chunk.role != best.chunk.role:
+            continue  # 存在什么问题: more problems, not the measures proposed for them
         if (c.lex >= best.lex or not number) and _support(ctx, c).enough:
             lines.append(Line(quote_of(c)))
-    return Answer(lines, sep="", end="。")
+    return Answer(
+        lines, sep="", end="。", see_also=_measures_for(ctx, best), see_label="相关对策见"
+    )
+
+
+def _measures_for(ctx: Context, best: Candidate) -> list[str]:
+    """The countermeasure sections linked to the problem section a problem answer quotes."""
+    if ctx.frame.kind != "problem":
+        return []
+    linked = ctx.reader.links(best.chunk.doc_id)
+    paths = next((v for k, v in linked.items() if best.chunk.section.startswith(k)), [])
+    return [p.rsplit(" > ", 1)[-1] for p in paths][:2]
 
 
 def _quoted(c: Candidate, lines: list[Line]) -> bool:

@@ -10,7 +10,6 @@ import pytest
 from langchain_core.language_models.fake_chat_models import FakeListChatModel
 from langchain_core.messages import HumanMessage, SystemMessage
 
-from policyqa.assistant.assistant import Assistant
 from policyqa.assistant.compose import verify
 from policyqa.assistant.llm import MAX_PASSAGES, build_messages, llm_answer
 from policyqa.documents import Chunk
@@ -250,10 +249,9 @@ def test_model_sees_at_most_max_passages(settings, extractive, tokenizer) -> Non
 
 @pytest.mark.integration
 def test_llm_mode_on_the_paper_quotes_the_real_document(
-    paper_settings, paper_retriever, tokenizer
+    paper_settings, paper_app, paper_retriever, tokenizer
 ) -> None:
-    assistant = Assistant(paper_retriever.reader, paper_settings.max_question_chars)
-    result = assistant.ask("成渝新能源汽车本地配套率是多少？")
+    result = paper_app.assistant().ask("成渝新能源汽车本地配套率是多少？")
     n = next(i for i, h in enumerate(result.passages, 1) if "仅为30%" in h.chunk.text)
     assert n <= MAX_PASSAGES
     reply = f"成渝地区新能源汽车本地配套率仅为30%,显著低于珠三角地区和长三角地区。[{n}]"
