@@ -6,6 +6,7 @@ python-docx for DOCX), so loaders are tested against what users will feed them.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from docx import Document
@@ -204,3 +205,18 @@ class Documents:
 
     def document(self, doc_id: str) -> documents.Document | None:
         return self._docs.get(doc_id)
+
+
+def flat(text: str) -> str:
+    return " ".join(text.replace("\t", " ").split())
+
+
+def shown_pieces(answer: str) -> list[tuple[int, str]]:
+    """(n, text) for the text shown just before each [n], after its label or lead
+    (成都：, 共5项：) and its last elision (……): what the quote must hold verbatim."""
+    out = []
+    for m in re.finditer(r"([^\[\]]*?)\[(\d+)\]", answer):
+        text = re.split(r"[：；]|……|^\d+\]", m.group(1).strip("。；\n "))[-1]
+        if text.strip():
+            out.append((int(m.group(2)), flat(text)))
+    return out

@@ -14,7 +14,7 @@ from policyqa.assistant.compose import QuoteError, verify
 from policyqa.documents import Chunk, Document
 from policyqa.results import Citation
 from tests.conftest import ROOT
-from tests.fixtures import Documents
+from tests.fixtures import Documents, flat, shown_pieces
 
 integration = pytest.mark.integration
 
@@ -260,21 +260,6 @@ def test_every_citation_is_verbatim_in_its_chunk_and_document(assistant) -> None
             assert any(piece in q for q in quotes), (question, n, piece)
     assert answered >= 30 and checked >= 50
     assert bad == [], f"{len(bad)} of {checked} citations not verbatim: {bad[:5]}"
-
-
-def flat(text: str) -> str:
-    return " ".join(text.replace("\t", " ").split())
-
-
-def shown_pieces(answer: str) -> list[tuple[int, str]]:
-    """(n, text) for the text shown just before each [n], after its label or lead
-    (成都：, 共5项：) and its last elision (……): what the quote must hold verbatim."""
-    out = []
-    for m in re.finditer(r"([^\[\]]*?)\[(\d+)\]", answer):
-        text = re.split(r"[：；]|……|^\d+\]", m.group(1).strip("。；\n "))[-1]
-        if text.strip():
-            out.append((int(m.group(2)), flat(text)))
-    return out
 
 
 # --- passages ----------------------------------------------------------------------
