@@ -10,6 +10,7 @@ what the killed one left behind.
 
 from __future__ import annotations
 
+import logging
 import shutil
 import time
 from collections.abc import Callable
@@ -27,10 +28,20 @@ from policyqa.settings import Settings
 from .chroma_store import ChromaStore, drop_generation, industry_keys, server_generations
 from .embedder import Embedder
 from .generation import GenerationWriter, gen_dir
-from .manifest import EmbedderInfo, FileEntry, Manifest, artifacts_of, write_manifest
+from .manifest import (
+    PREVIOUS,
+    EmbedderInfo,
+    FileEntry,
+    Manifest,
+    artifacts_of,
+    load_manifest,
+    write_copy,
+    write_manifest,
+)
 from .vectors import ChunkVectors, LiveVectors, vectors_for
 
 Progress = Callable[[str, int, int], None]
+log = logging.getLogger("policyqa")
 
 
 @dataclass
@@ -65,7 +76,10 @@ class GenerationBuilder:
         profile: Profile,
         embed_cache: dict[str, np.ndarray] | None = None,
         stages: Stages | None = None,
+        untrusted: set[str] | frozenset[str] = frozenset(),
     ) -> None:
+        """`untrusted`: parts of the live generation found damaged (`integrity.verify`),
+        whose vectors are not copied."""
         self.settings = settings
         self.profile = profile
         self.industries = industry_keys([(i.key, i.label) for i in profile.industries])
@@ -79,7 +93,7 @@ class GenerationBuilder:
         self._store = ChromaStore.open(
             settings.chroma_url, settings.chroma_dir, settings.collection, generation, True
         )
-        self._live = _live_vectors(settings, live)
+        self._live = None if untrusted & {"chunks", "sentences"} else _live_vectors(settings, live)
         folder = gen_dir(settings.index_dir, generation)
         self._writer = GenerationWriter(folder, self._store, tokenizer, self.industries)
 
@@ -136,6 +150,7 @@ class GenerationBuilder:
             industries=self.industries,
             artifacts=self.stages.timed("checksums", artifacts_of, s.index_dir, folder),
         )
+        write_copy(folder, manifest)
         write_manifest(s.index_dir, manifest)
         return manifest
 
@@ -144,6 +159,17 @@ class GenerationBuilder:
         if self._live is not None:
             self._live.close()
             self._live = None
+
+    def discard(self) -> None:
+        """Remove the unfinished generation (after an error: disk full, …) to free its space;
+        what cannot be removed now, the next ingest removes."""
+        s = self.settings
+        try:
+            self.close()
+            drop_generation(s.chroma_url, s.chroma_dir, s.collection, self.generation)
+        except (PolicyQAError, OSError) as exc:
+            log.warning("could not remove the unfinished generation %d: %s", self.generation, exc)
+        shutil.rmtree(gen_dir(s.index_dir, self.generation), ignore_errors=True)
 
 
 def _live_vectors(settings: Settings, live: Manifest | None) -> LiveVectors | None:
@@ -182,17 +208,32 @@ def next_generation(settings: Settings, current: Manifest | None) -> int:
 def remove_leftovers(
     settings: Settings, live: Manifest | None, keep_previous: bool = False
 ) -> None:
-    """Delete generations other than the live one (and, after a switch, the one before)."""
+    """Delete generations other than the live one (and, after a switch, the one before;
+    always the one manifest.prev.json names, so that it can be fallen back on)."""
     keep = set()
     if live:
         keep.add(live.generation)
+        keep |= _previous(settings, live)
     if live and keep_previous:
         older = [g for g in generations_on_disk(settings) if g < live.generation]
         keep |= set(sorted(older)[-1:])
     for tmp in settings.index_dir.glob(".manifest*.tmp"):
         tmp.unlink(missing_ok=True)  # left by a process killed while switching
+    for scratch in settings.index_dir.glob(".repair-*"):
+        shutil.rmtree(scratch, ignore_errors=True)  # left by a killed repair
     for g in generations_on_disk(settings) - keep:
         if live and g > live.generation and keep_previous:
             continue
         drop_generation(settings.chroma_url, settings.chroma_dir, settings.collection, g)
         shutil.rmtree(gen_dir(settings.index_dir, g), ignore_errors=True)
+
+
+def _previous(settings: Settings, live: Manifest) -> set[int]:
+    path = settings.index_dir / PREVIOUS
+    if not path.exists():
+        return set()
+    try:
+        previous = load_manifest(path).generation
+    except PolicyQAError:  # unreadable: keep the newest older one, to write it again from
+        previous = max((g for g in generations_on_disk(settings) if g < live.generation), default=0)
+    return {previous} if 0 < previous < live.generation else set()

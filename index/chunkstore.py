@@ -99,14 +99,23 @@ class ChunkStore:
             self.columns["page"] = np.load(cols / "page.npy", allow_pickle=False)
             self._ids = np.load(self.folder / "ids.npy", mmap_mode="r", allow_pickle=False)
             self._id_rows = np.load(self.folder / "ids.rows.npy", mmap_mode="r", allow_pickle=False)
-            self._fh = open(self.folder / "chunks.jsonl", "rb")  # noqa: SIM115  closed in close()
-        except (OSError, ValueError, UnicodeDecodeError) as exc:
+            size = len(self._offsets) - 1
+            lengths = {len(c) for c in self.columns.values()} | {len(self._ids), len(self._id_rows)}
+        except (OSError, ValueError, TypeError) as exc:
             raise IndexDamagedError(self.folder, f"chunk store unreadable ({exc})") from exc
-        size = len(self._offsets) - 1
-        if any(len(c) != size for c in self.columns.values()) or len(self._ids) != size:
+        if lengths != {size} or not isinstance(self.names, dict):
             raise IndexDamagedError(self.folder, "chunk store columns disagree in length")
-        self._map = mmap.mmap(self._fh.fileno(), 0, access=mmap.ACCESS_READ) if size else b""
+        try:
+            self._fh = open(self.folder / "chunks.jsonl", "rb")  # noqa: SIM115  closed in close()
+        except OSError as exc:
+            raise IndexDamagedError(self.folder / "chunks.jsonl", f"unreadable ({exc})") from exc
+        try:
+            self._map = mmap.mmap(self._fh.fileno(), 0, access=mmap.ACCESS_READ) if size else b""
+        except (OSError, ValueError) as exc:
+            self._fh.close()
+            raise IndexDamagedError(self.folder / "chunks.jsonl", f"unreadable ({exc})") from exc
         if len(self._map) != int(self._offsets[-1]):
+            self.close()
             raise IndexDamagedError(self.folder / "chunks.jsonl", "size differs from its offsets")
         self._cache: OrderedDict[int, Chunk] = OrderedDict()
         self._lock = threading.Lock()  # the cache is shared by concurrent questions

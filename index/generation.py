@@ -1,12 +1,14 @@
 """One index generation: written in a streaming pass, then opened read-only.
 
-    HOME/index/gen-000003/     chunk store, document store, bm25/, bigram/
+    HOME/index/gen-000003/     chunk store, document store, bm25/, bigram/, sentences/,
+                               chunks.vectors.npy (the vectors Chroma was given)
     HOME/index/chroma/g000003/ that generation's Chroma collection (local mode)
 
 The writer holds at most one batch of chunks and their vectors; keyword
 postings are kept as compact arrays, so memory grows with the number of
 distinct terms per chunk, not with the text. The reader checks every file's
-size against the manifest when it opens (cheap) and names a damaged file.
+size, and the small files' checksums, against the manifest when it opens
+(`integrity.check_open`) and names a damaged file.
 """
 
 from __future__ import annotations
@@ -25,16 +27,14 @@ from .chroma_store import ChromaStore
 from .chunkstore import ChunkStore, ChunkStoreWriter
 from .docstore import DocumentStore, DocumentStoreWriter
 from .filters import Clause, Filters, chroma_where, clauses, row_mask
+from .integrity import check_open
 from .lexical import LexicalBuilder, LexicalIndex
-from .manifest import Artifact, Manifest
+from .manifest import VECTORS, Manifest, gen_dir
 from .sentences import SentenceVectors, SentenceVectorsWriter
+from .vectorfile import VectorFileWriter
 
 KINDS = ("text", "table", "references")
 CHROMA_BATCH = 2000
-
-
-def gen_dir(index_dir: Path, generation: int) -> Path:
-    return Path(index_dir) / f"gen-{generation:06d}"
 
 
 class GenerationWriter:
@@ -49,6 +49,7 @@ class GenerationWriter:
         self.docs = DocumentStoreWriter(self.folder)
         self.bm25, self.bigram = LexicalBuilder(), LexicalBuilder()
         self.units = SentenceVectorsWriter(self.folder)
+        self.vectors = VectorFileWriter(self.folder / VECTORS)  # what Chroma was given
         self.store = store
         self.tokenizer = tokenizer
         self._seen: set[str] = set()
@@ -78,6 +79,7 @@ class GenerationWriter:
         if self._pending:
             chunks = [c for c, _ in self._pending]
             vectors = np.asarray([v for _, v in self._pending], dtype=np.float32)
+            self.vectors.add(vectors)
             self.store.add(chunks, vectors, self.industries)
             self._pending = []
 
@@ -86,6 +88,7 @@ class GenerationWriter:
 
     def finish(self, dim: int) -> None:
         self._flush()
+        self.vectors.close(dim)
         self.units.close(dim)
         self.chunks.close()
         self.docs.close()
@@ -93,25 +96,17 @@ class GenerationWriter:
         self.bigram.save(self.folder / "bigram")
 
 
-def check_sizes(index_dir: Path, artifacts: dict[str, Artifact]) -> None:
-    """Every recorded file exists with its recorded size (no checksums: cheap)."""
-    for rel, art in artifacts.items():
-        path = Path(index_dir) / rel
-        try:
-            size = path.stat().st_size
-        except OSError:
-            raise IndexDamagedError(path, "missing") from None
-        if size != art.size:
-            raise IndexDamagedError(path, f"{size} bytes instead of {art.size}")
-
-
 class Generation:
     """A live generation, opened for querying. Immutable once open."""
 
-    def __init__(self, index_dir: Path, manifest: Manifest, chroma: ChromaStore) -> None:
+    def __init__(
+        self, index_dir: Path, manifest: Manifest, chroma: ChromaStore, checked: bool = False
+    ) -> None:
+        """`checked`: the caller ran `check_open` already."""
         self.manifest = manifest
         folder = gen_dir(index_dir, manifest.generation)
-        check_sizes(index_dir, manifest.artifacts)
+        if not checked:
+            check_open(index_dir, manifest.artifacts)
         self.chunks = ChunkStore(folder)
         self.docs = DocumentStore(folder)
         self.bm25 = LexicalIndex.load(folder / "bm25")

@@ -97,12 +97,14 @@ class LexicalIndex:
         docs: np.ndarray,
         scores: np.ndarray,
         size: int,
+        folder: Path | None = None,
     ) -> None:
         self._vocab = vocab
         self._indptr = indptr
         self._docs = docs
         self._scores = scores
         self.size = size
+        self.folder = folder
 
     @classmethod
     def build(cls, docs: list[list[str]], folder: Path) -> LexicalIndex:
@@ -125,10 +127,10 @@ class LexicalIndex:
             scores = np.load(folder / "scores.npy", mmap_mode=mode, allow_pickle=False)
             if len(indptr) != len(words) + 1 or not len(docs) == len(scores) == int(indptr[-1]):
                 raise ValueError("array lengths disagree")
-        except (OSError, ValueError, KeyError, UnicodeDecodeError) as exc:
+            vocab = {w: i for i, w in enumerate(words)}
+            return cls(vocab, indptr, docs, scores, int(params["size"]), folder)
+        except (OSError, ValueError, KeyError, TypeError, IndexError) as exc:
             raise IndexDamagedError(folder, f"keyword index unreadable ({exc})") from exc
-        vocab = {w: i for i, w in enumerate(words)}
-        return cls(vocab, indptr, docs, scores, int(params["size"]))
 
     def scores(self, terms: list[str]) -> np.ndarray:
         """Summed BM25 weights per row, in float32, terms added in query order."""
@@ -138,7 +140,11 @@ class LexicalIndex:
             if tid is None or t == PLACEHOLDER:
                 continue
             a, b = int(self._indptr[tid]), int(self._indptr[tid + 1])
-            out[self._docs[a:b]] += self._scores[a:b]  # one posting per row and term
+            try:
+                out[self._docs[a:b]] += self._scores[a:b]  # one posting per row and term
+            except (IndexError, ValueError) as exc:  # postings that point outside the index
+                where = Path(self.folder or ".") / "docs.npy"
+                raise IndexDamagedError(where, f"unreadable ({exc})") from exc
         return out
 
     def doc_freq(self, term: str) -> int:

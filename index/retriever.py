@@ -30,6 +30,7 @@ from .chroma_store import ChromaStore
 from .embedder import Embedder
 from .filters import Filters
 from .generation import Generation
+from .integrity import check_open
 from .manifest import NAME, read_manifest
 from .query import Query, parse_query
 
@@ -104,8 +105,13 @@ class HybridRetriever:
                 f"new model, or set POLICYQA_EMBED_MODEL={manifest.model}"
             )
         s = self.settings
+        check_open(s.index_dir, manifest.artifacts)  # a damaged file is named before Chroma opens
         chroma = ChromaStore.open(s.chroma_url, s.chroma_dir, s.collection, manifest.generation)
-        gen = Generation(s.index_dir, manifest, chroma)
+        try:
+            gen = Generation(s.index_dir, manifest, chroma, checked=True)
+        except BaseException:
+            chroma.close()
+            raise
         if manifest.vocabulary != self.tokenizer.vocabulary_key:
             log.warning(
                 "the index was segmented with another dictionary or thesaurus than "

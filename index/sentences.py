@@ -65,9 +65,10 @@ class SentenceVectors:
         try:
             self.vectors = np.load(self.folder / "vectors.npy", mmap_mode="r", allow_pickle=False)
             self.offsets = np.load(self.folder / "offsets.npy", allow_pickle=False)
-        except (OSError, ValueError) as exc:
+            agree = len(self.offsets) == chunks + 1 and int(self.offsets[-1]) == len(self.vectors)
+        except (OSError, ValueError, TypeError, IndexError) as exc:
             raise IndexDamagedError(self.folder, f"sentence vectors unreadable ({exc})") from exc
-        if len(self.offsets) != chunks + 1 or int(self.offsets[-1]) != len(self.vectors):
+        if not agree or self.vectors.ndim != 2:
             raise IndexDamagedError(self.folder, "sentence vectors disagree with the chunk store")
 
     def of(self, row: int) -> np.ndarray:

@@ -18,8 +18,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from policyqa.documents import Chunk
+from policyqa.errors import PolicyQAError
 from policyqa.index.embedder import Embedder, embedder_for
 from policyqa.index.filters import Filters
+from policyqa.index.integrity import Verification, raise_if_damaged, verify
 from policyqa.index.manifest import read_manifest
 from policyqa.index.retriever import HybridRetriever
 from policyqa.language import Tokenizer, current_vocabulary, tokenizer_for
@@ -111,21 +113,44 @@ class PolicyQA:
     # ---- the features
 
     def ingest(
-        self, paths: list[Path] | None = None, rebuild: bool = False, progress: bool = False
+        self,
+        paths: list[Path] | None = None,
+        rebuild: bool = False,
+        progress: bool = False,
+        repair: bool = False,
     ) -> IngestSummary:
+        """A damaged live index is always repaired; `repair` also checks every vector."""
         from policyqa.indexing import ingest
 
         bar = _ProgressBars() if progress else None
         try:
-            return ingest(self.settings, self.embedder, self.tokenizer, paths, rebuild, bar)
+            return ingest(
+                self.settings, self.embedder, self.tokenizer, paths, rebuild, bar, repair=repair
+            )
         finally:
             if bar:
                 bar.close()
 
+    def verify(self) -> Verification:
+        """Every file of the live index against its manifest's checksums, and the Chroma
+        collection against the chunk store (`policyqa status --verify`)."""
+        return verify(self.settings)
+
+    def _checked(self, fn, *args, **kwargs):
+        """A query; an unexpected error while it read the index names the damaged file
+        when there is one (damage the cheap check on open cannot see), else stands."""
+        try:
+            return fn(*args, **kwargs)
+        except PolicyQAError:
+            raise
+        except Exception as exc:  # not one of ours: find out whether the index is damaged
+            raise_if_damaged(self.settings, exc)
+            raise
+
     def search(
         self, query: str, k: int = 10, filters: Filters | None = None, mode: str | None = None
     ) -> list[Passage]:
-        return self.retriever(mode).search(query, k=k, filters=filters)
+        return self._checked(self.retriever(mode).search, query, k=k, filters=filters)
 
     def ask(
         self,
@@ -135,7 +160,7 @@ class PolicyQA:
         use_llm: bool = False,
         mode: str | None = None,
     ) -> AskResult:
-        result = self.assistant(mode).ask(question, history=history, filters=filters)
+        result = self._checked(self.assistant(mode).ask, question, history=history, filters=filters)
         if use_llm:
             from policyqa.assistant.llm import llm_answer
 

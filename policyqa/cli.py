@@ -65,10 +65,18 @@ def main(ctx: click.Context, home: Path | None) -> None:
     envvar="POLICYQA_REBUILD",
     help="Re-embed everything, e.g. after changing the model.",
 )
+@click.option(
+    "--repair",
+    is_flag=True,
+    envvar="POLICYQA_REPAIR",
+    help="Also check every vector in Chroma; damaged files are rebuilt from intact ones "
+    "(a plain ingest repairs too).",
+)
 @click.pass_context
-def ingest(ctx: click.Context, paths: tuple[Path, ...], rebuild: bool) -> None:
+def ingest(ctx: click.Context, paths: tuple[Path, ...], rebuild: bool, repair: bool) -> None:
     """Build or refresh the index from PATHS (default: the corpus folder)."""
-    summary = _app(ctx).ingest(list(paths) or None, rebuild, progress=sys.stderr.isatty())
+    app = _app(ctx)
+    summary = app.ingest(list(paths) or None, rebuild, sys.stderr.isatty(), repair=repair)
     for path, reason in summary.errors:
         click.echo(f"error: {path}: {reason}", err=True)
     click.echo(format_summary(summary))
@@ -85,6 +93,7 @@ def format_summary(s) -> str:
     ]
     if s.stale_lock:
         lines.append(s.stale_lock)
+    lines += [f"repaired: {line}" for line in s.repaired]
     lines += s.notes
     for title in s.missing:
         lines.append(f"missing expected document: 《{title}》 (add its file to the corpus folder)")
@@ -133,9 +142,18 @@ def search(ctx, query: str, k: int, filters: tuple[str, ...], doc: str | None, m
 
 @main.command()
 @click.option("--json", "as_json", is_flag=True)
+@click.option(
+    "--verify",
+    is_flag=True,
+    help="Check every index file's checksum and the Chroma collection; "
+    "exit 1 and name each damaged file when any is.",
+)
 @click.pass_context
-def status(ctx: click.Context, as_json: bool) -> None:
+def status(ctx: click.Context, as_json: bool, verify: bool) -> None:
     """Documents, chunk counts, model, missing expected documents, index location."""
+    if verify:
+        _verify(_app(ctx), as_json)
+        return
     info = _app(ctx).status().to_dict()
     if as_json:
         click.echo(json.dumps(info, ensure_ascii=False, indent=1))
@@ -158,6 +176,23 @@ def status(ctx: click.Context, as_json: bool) -> None:
             click.echo(f"  《{m['title']}》 ({m['doc_type']})")
     else:
         click.echo("all expected documents are present")
+
+
+def _verify(app, as_json: bool) -> None:
+    result = app.verify()
+    if as_json:
+        click.echo(json.dumps(result.to_dict(), ensure_ascii=False, indent=1))
+    else:
+        for d in result.damaged:
+            click.echo(f"damaged: {d.line()}")
+        checked = f"{result.files} files" + (", the Chroma collection" if result.chroma else "")
+        verdict = "no damage" if result.ok else f"{len(result.damaged)} damaged"
+        click.echo(
+            f"verified generation {result.generation}: {checked}, {result.seconds:.2f} s: "
+            f"{verdict}" + ("" if result.ok else "; run `policyqa ingest --repair`")
+        )
+    if not result.ok:
+        sys.exit(1)
 
 
 @main.command()
@@ -199,7 +234,11 @@ def ask(
             break
         if not line.strip():
             break
-        result = app.ask(line, history=history, filters=f, use_llm=llm).to_dict()
+        try:
+            result = app.ask(line, history=history, filters=f, use_llm=llm).to_dict()
+        except PolicyQAError as exc:  # this question failed (server down, …): the next may not
+            click.echo(f"error: {exc}", err=True)
+            continue
         click.echo(format_answer(result))
         history += [
             {"role": "user", "content": line},

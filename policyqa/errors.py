@@ -31,14 +31,26 @@ class QuestionError(PolicyQAError):
 
 
 class IndexDamagedError(PolicyQAError):
-    """A file of the index is missing, truncated or altered."""
+    """A file of the index (or its Chroma collection) is missing, truncated or altered."""
 
     def __init__(
-        self, path: object, reason: str, fix: str = "run `policyqa ingest --repair`"
+        self,
+        path: object,
+        reason: str,
+        fix: str = "run `policyqa ingest --repair`",
+        kind: str = "index file",
     ) -> None:
         self.path = str(path)
         self.reason = reason
-        super().__init__(f"index file {self.path} is damaged: {reason}; {fix}")
+        super().__init__(f"{kind} {self.path} is damaged: {reason}; {fix}")
+
+
+class ChromaServerError(PolicyQAError):
+    """The Chroma server (POLICYQA_CHROMA_URL) did not answer; it may answer again later."""
+
+
+class DiskFullError(PolicyQAError):
+    """An ingest could not write the index (disk full, no permission); nothing was switched."""
 
 
 class FilterError(PolicyQAError, ValueError):

@@ -3,36 +3,53 @@ ingest stage (files → parsed documents) meets the index stage (generations).
 
 An ingest takes the writer lock, finds the files, and compares what it would
 build (files, settings, vocabulary) with what the live generation was built
-from: when nothing changed it stops there, without parsing anything. Otherwise
-it parses the files one by one and streams them into a new generation.
+from. When nothing changed, it verifies the live generation (every file's
+checksum, the Chroma collection) and stops there, or repairs in place what is
+damaged (`policyqa.index.repair`). Otherwise it parses the files one by one and
+streams them into a new generation, copying only vectors that verified intact.
+A write that fails (disk full) discards the unfinished generation: the live
+one keeps answering.
 """
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import json
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
-from policyqa.errors import IndexDamagedError, LoadError, ModelMismatchError
+from policyqa.errors import (
+    DiskFullError,
+    LoadError,
+    ModelMismatchError,
+    PolicyQAError,
+)
 from policyqa.index.builder import GenerationBuilder, Stages, next_generation, remove_leftovers
 from policyqa.index.embedder import Embedder
-from policyqa.index.generation import check_sizes
+from policyqa.index.integrity import (
+    Damage,
+    check_generation,
+    previous_problem,
+    recover_manifest,
+    verify_files,
+)
 from policyqa.index.lock import WriterLock
-from policyqa.index.manifest import FileEntry, Manifest, read_manifest
+from policyqa.index.manifest import FileEntry, Manifest, read_manifest, read_state
+from policyqa.index.repair import CannotRepair, fix_previous, repair
 from policyqa.ingest.corpus import discover, doc_ids, missing_documents
-from policyqa.ingest.document import parse_file
+from policyqa.ingest.document import ParsedDocument, parse_file
 from policyqa.language import Tokenizer
 from policyqa.profile import Profile, profile_for
 from policyqa.settings import Settings
 
 Progress = Callable[[str, int, int], None]
 # Bump when what gets indexed changes (parsing, retrieval text, keyword views): forces a rebuild.
-INDEX_FORMAT = 5
+INDEX_FORMAT = 6
 
 
 @dataclass
@@ -52,6 +69,7 @@ class IngestSummary:
     stale_lock: str = ""
     notes: list[str] = field(default_factory=list)
     stages: dict[str, float] = field(default_factory=dict)
+    repaired: list[str] = field(default_factory=list)  # damaged files rebuilt, one line each
 
     @property
     def ok(self) -> bool:
@@ -71,53 +89,128 @@ def ingest(
     rebuild: bool = False,
     progress: Progress | None = None,
     embed_cache: dict[str, np.ndarray] | None = None,
+    repair: bool = False,
 ) -> IngestSummary:
     """Index every supported file under `paths` (default: the corpus folder).
 
-    `embed_cache` (text hash -> vector) lets callers reuse vectors of repeated
-    texts across builds; the benchmark uses it for its synthetic corpora.
+    A damaged live generation is repaired whatever the flags; `repair` also
+    checks every vector stored in Chroma. `embed_cache` (text hash -> vector)
+    lets callers reuse vectors of repeated texts across builds; the benchmark
+    uses it for its synthetic corpora.
     """
     started = time.perf_counter()
     summary = IngestSummary(model=embedder.name)
-    with WriterLock(settings.home) as lock:
-        if lock.stale_from:
-            summary.stale_lock = f"cleared a stale lock left by pid {lock.stale_from.get('pid')}"
-        current = _current(settings, summary)
-        live = None if rebuild else current
-        if live and live.model != embedder.name:
-            raise ModelMismatchError(
-                f"the index was built with model {live.model!r}, not {embedder.name!r}: "
-                "run `policyqa ingest --rebuild`"
+    try:
+        with WriterLock(settings.home) as lock:
+            if lock.stale_from:
+                pid = lock.stale_from.get("pid")
+                summary.stale_lock = f"cleared a stale lock left by pid {pid}"
+            _Ingest(settings, embedder, tokenizer, embed_cache, summary).run(
+                paths, rebuild, repair, progress
             )
-        remove_leftovers(settings, current)
-        found = discover(paths or default_paths(settings))
-        skipped = [(str(p), reason) for p, reason in found.skipped]
-        summary.files = len(found.files)
-        profile = profile_for(settings)
-        key = build_key(settings, embedder, tokenizer, profile, found.files)
-        if live and live.build_key == key and _intact(settings, live):
-            _unchanged(summary, live, skipped)
-        else:
-            job = _Job(settings, embedder, tokenizer, profile, live, key, embed_cache)
-            job.run(found.files, current, summary, skipped, progress)
+    except OSError as exc:
+        raise _write_error(settings, exc) from exc
     summary.seconds = time.perf_counter() - started
     return summary
 
 
-def _current(settings: Settings, summary: IngestSummary) -> Manifest | None:
-    try:
-        return read_manifest(settings.index_dir)
-    except IndexDamagedError as exc:
-        summary.notes.append(f"{exc}: rebuilding from the corpus")
+def _write_error(settings: Settings, exc: OSError) -> PolicyQAError:
+    where = f"{exc.filename}" if exc.filename else str(settings.home)
+    text = f"{exc.strerror or exc} ({where})"
+    if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        return DiskFullError(
+            f"ingest stopped, the disk is full: {text}; the index that was live keeps "
+            "answering: free some space, then run `policyqa ingest` again"
+        )
+    return PolicyQAError(
+        f"ingest stopped, the index could not be written: {text}; the index that was live "
+        f"keeps answering: make {settings.home} writable, then run `policyqa ingest` again"
+    )
+
+
+class _Ingest:
+    """Decides what one ingest does: nothing, a repair in place, or a new generation."""
+
+    def __init__(self, settings, embedder, tokenizer, cache, summary: IngestSummary) -> None:
+        self.settings, self.embedder, self.tokenizer = settings, embedder, tokenizer
+        self.cache, self.summary = cache, summary
+        self.profile = profile_for(settings)
+        self.manifest_damaged = False
+
+    def run(self, paths, rebuild: bool, thorough: bool, progress) -> None:
+        s, summary = self.settings, self.summary
+        current = self._current()
+        live = None if rebuild else current
+        if live and live.model != self.embedder.name:
+            raise ModelMismatchError(
+                f"the index was built with model {live.model!r}, not {self.embedder.name!r}: "
+                "run `policyqa ingest --rebuild`"
+            )
+        remove_leftovers(s, current)
+        found = discover(paths or default_paths(s))
+        skipped = [(str(p), reason) for p, reason in found.skipped]
+        summary.files = len(found.files)
+        key = build_key(s, self.embedder, self.tokenizer, self.profile, found.files)
+        damaged = check_generation(s, live, vectors=thorough) if live else []
+        job = _Job(s, self.embedder, self.tokenizer, self.profile, live, key, self.cache)
+        if live and live.build_key == key:
+            if damaged or self.manifest_damaged:
+                self._repair(live, damaged, found.files, job, current, skipped, progress)
+            else:
+                _unchanged(summary, live, skipped)
+        else:
+            job.run(found.files, current, summary, skipped, progress, {d.part for d in damaged})
+        live = read_manifest(s.index_dir)
+        if live and previous_problem(s.index_dir):
+            summary.repaired.append(fix_previous(s.index_dir, live))
+
+    def _current(self) -> Manifest | None:
+        """The live manifest; when it is unreadable, the newest generation that verifies
+        against its own copy of its manifest, else the previous manifest."""
+        index_dir = self.settings.index_dir
+        manifest, problems = read_state(index_dir)
+        if not problems:
+            return manifest
+        self.manifest_damaged = True
+        first = problems[0]
+        restored = recover_manifest(index_dir)
+        if restored and (manifest is None or restored.generation >= manifest.generation):
+            source = f"gen-{restored.generation:06d}/generation.json"
+            self.summary.repaired.append(f"{first.path}: {first.reason} (restored from {source})")
+            return restored
+        if manifest is not None:
+            self.summary.repaired.append(
+                f"{first.path}: {first.reason} (back to generation {manifest.generation})"
+            )
+            return manifest
+        self.summary.notes.append(f"{first}: rebuilding from the corpus")
         return None
 
+    def _repair(self, live, damaged: list[Damage], files, job, current, skipped, progress):
+        s, summary = self.settings, self.summary
+        ids = doc_ids(files)
 
-def _intact(settings: Settings, live: Manifest) -> bool:
-    try:
-        check_sizes(settings.index_dir, live.artifacts)
-    except IndexDamagedError:
-        return False
-    return True
+        def parsed() -> Iterator[ParsedDocument]:
+            for _, doc in _parse(s, self.tokenizer, self.profile, files, ids):
+                if isinstance(doc, ParsedDocument):
+                    yield doc
+
+        try:
+            report = repair(s, live, damaged, self.embedder, self.tokenizer, parsed)
+            rebuilt = read_manifest(s.index_dir)
+            # what was rebuilt must verify now; the collection, if it was one of them
+            left = verify_files(s.index_dir, rebuilt)
+            if any(d.part == "chroma" for d in damaged):
+                left += check_generation(s, rebuilt, vectors=True)
+            if left:
+                raise CannotRepair(f"{left[0].line()} after repair")
+        except CannotRepair as exc:
+            summary.notes.append(f"{exc}: building a new generation instead")
+            job.run(files, current, summary, skipped, progress, {d.part for d in damaged})
+            return
+        summary.repaired += report.repaired
+        summary.embedded = report.embedded
+        _unchanged(summary, read_manifest(s.index_dir), skipped)
 
 
 def _unchanged(summary: IngestSummary, live: Manifest, skipped: list[tuple[str, str]]) -> None:
@@ -126,6 +219,31 @@ def _unchanged(summary: IngestSummary, live: Manifest, skipped: list[tuple[str, 
     summary.errors = skipped + sorted(live.errors.items())
     summary.missing = list(live.missing)
     summary.generation = live.generation
+
+
+def _parse(
+    settings: Settings, tokenizer: Tokenizer, profile: Profile, files: list[Path], ids, stages=None
+) -> Iterator[tuple[Path, ParsedDocument | LoadError]]:
+    """Each file parsed as a build parses it, or the LoadError it raised."""
+    s, timed = settings, (stages.timed if stages else lambda _, fn, *a: fn(*a))
+    for path in files:
+        try:
+            yield (
+                path,
+                timed(
+                    "load+clean+chunk",
+                    parse_file,
+                    path,
+                    tokenizer,
+                    s.chunk_size,
+                    s.chunk_overlap,
+                    s.max_file_mb,
+                    ids[path],
+                    profile,
+                ),
+            )
+        except LoadError as exc:
+            yield path, exc
 
 
 class _Job:
@@ -137,7 +255,8 @@ class _Job:
         self.embedder, self.cache = embedder, cache
         self.stages = Stages()
 
-    def run(self, files, current, summary: IngestSummary, skipped, progress) -> None:
+    def run(self, files, current, summary: IngestSummary, skipped, progress, untrusted) -> None:
+        """`untrusted`: parts of the live generation found damaged, not copied from."""
         s = self.settings
         generation = next_generation(s, current)
         builder = GenerationBuilder(
@@ -149,6 +268,7 @@ class _Job:
             self.profile,
             self.cache,
             self.stages,
+            untrusted,
         )
         old = self.live.files if self.live else {}
         try:
@@ -160,6 +280,9 @@ class _Job:
             manifest = builder.finish(
                 entries, missing, errors, self.key, self.tokenizer.vocabulary_key
             )
+        except BaseException:
+            builder.discard()  # frees the space an unfinished generation took
+            raise
         finally:
             builder.close()
         # a file that failed to load this time keeps nothing: its chunks are removed
@@ -174,27 +297,15 @@ class _Job:
         remove_leftovers(s, manifest, keep_previous=True)
 
     def _parse_all(self, files, builder, old, summary, progress):
-        s = self.settings
         entries: dict[str, FileEntry] = {}
         errors: dict[str, str] = {}
         ids = doc_ids(files)
-        for n, path in enumerate(files):
+        parsed_files = _parse(self.settings, self.tokenizer, self.profile, files, ids, self.stages)
+        for n, (_, parsed) in enumerate(parsed_files):
             if progress:
                 progress("parse", n, len(files))
-            try:
-                parsed = self.stages.timed(
-                    "load+clean+chunk",
-                    parse_file,
-                    path,
-                    self.tokenizer,
-                    s.chunk_size,
-                    s.chunk_overlap,
-                    s.max_file_mb,
-                    ids[path],
-                    self.profile,
-                )
-            except LoadError as exc:
-                errors[exc.path] = exc.reason
+            if isinstance(parsed, LoadError):
+                errors[parsed.path] = parsed.reason
                 continue
             d = parsed.doc
             before = old.get(d.path)

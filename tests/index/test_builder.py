@@ -33,6 +33,7 @@ from policyqa.index.manifest import Manifest
 from policyqa.index.manifest import read_manifest as read_manifest_in
 from policyqa.index.retriever import HybridRetriever
 from policyqa.indexing import ingest
+from policyqa.ingest.units import units
 from policyqa.language import thesaurus_path, tokenizer_for
 from policyqa.settings import Settings
 from tests.conftest import PAPER, FakeEmbedder
@@ -93,6 +94,15 @@ def ids_of(chunks, doc_id: str) -> set[str]:
     return {c.chunk_id for c in chunks if c.doc_id == doc_id}
 
 
+def texts_of(chunks) -> int:
+    """Texts a build embeds for these chunks: each one's retrieval text and its units'."""
+    texts = set()
+    for c in chunks:
+        texts.add(c.retrieval_text())
+        texts.update(u.embed_text for u in units(c))
+    return len(texts)
+
+
 def add_plan(settings, name: str = "synthetic-plan.txt", text: str = SYNTHETIC_PLAN) -> Path:
     path = Path(settings.corpus) / name
     path.write_text(text, encoding="utf-8")
@@ -107,8 +117,8 @@ def test_first_ingest_indexes_the_paper(settings, fake_embedder, tokenizer) -> N
     summary = ingest(settings, fake_embedder, tokenizer)
     assert summary.ok and summary.files == 1 and summary.added == 1
     assert summary.chunks > 50 and summary.embedded == summary.chunks
-    assert fake_embedder.texts == summary.chunks
     manifest, chunks = live(settings)
+    assert fake_embedder.texts == texts_of(chunks)
     assert manifest.model == "fake-embedder" and manifest.embedder.dim == fake_embedder.dim
     assert manifest.generation == summary.generation
     assert [f.doc_id for f in manifest.files.values()] == [PAPER_ID]
@@ -169,7 +179,7 @@ def test_vectors_are_copied_not_recomputed(settings, tokenizer) -> None:
     expected = {c.chunk_id: c.retrieval_text() for c in before}
     vectors = FakeEmbedder().embed([expected[i] for i in paper_ids])
     assert np.allclose(np.asarray([got[i] for i in paper_ids]), vectors, atol=1e-6)
-    assert second.texts == len(chunks) - len(paper_ids)
+    assert second.texts == texts_of(c for c in chunks if c.chunk_id not in set(paper_ids))
 
 
 # --- changes to the corpus ------------------------------------------------------
@@ -190,7 +200,8 @@ def test_modified_file_replaces_its_chunks(settings, fake_embedder, tokenizer) -
     assert (summary.updated, summary.unchanged, summary.added) == (1, 1, 0)
     assert ids_of(after, PAPER_ID) == old_paper  # untouched document keeps its ids
     assert not new_plan & old_plan  # the changed document's old chunks are gone
-    assert summary.embedded == len(new_plan) == fake_embedder.texts - texts
+    assert summary.embedded == len(new_plan)
+    assert fake_embedder.texts - texts == texts_of(c for c in after if c.chunk_id in new_plan)
     assert any("有效期三年" in c.text for c in after)
     assert not any("有效期五年" in c.text for c in after)
 
@@ -375,8 +386,9 @@ def test_ingest_with_another_model_needs_rebuild(settings, fake_embedder, tokeni
         ingest(settings, other, tokenizer)
     assert other.texts == 0
     summary = ingest(settings, other, tokenizer, rebuild=True)
-    assert summary.embedded == summary.chunks == first.chunks == other.texts
-    manifest, _ = live(settings)
+    assert summary.embedded == summary.chunks == first.chunks
+    manifest, chunks = live(settings)
+    assert other.texts == texts_of(chunks)
     assert manifest.model == "other-model" and manifest.embedder.dim == 16
     assert summary.generation == first.generation + 1
     gen = open_live(settings, tokenizer, "other-model")
@@ -473,7 +485,7 @@ def test_lost_keyword_index_is_rebuilt_without_embedding(
     settings, fake_embedder, tokenizer
 ) -> None:
     """A keyword folder lost from the live generation is named when the index is opened;
-    the next ingest builds a whole generation again, reusing every stored vector."""
+    the next ingest rebuilds it in place from the stored chunks, embedding nothing."""
     add_plan(settings)
     first = ingest(settings, fake_embedder, tokenizer)
     gen = open_live(settings, tokenizer)
@@ -492,9 +504,10 @@ def test_lost_keyword_index_is_rebuilt_without_embedding(
     texts = fake_embedder.texts
     summary = ingest(settings, fake_embedder, tokenizer)
     assert summary.ok and summary.chunks == first.chunks
-    assert summary.embedded == 0 and fake_embedder.texts == texts  # vectors copied from Chroma
+    assert summary.embedded == 0 and fake_embedder.texts == texts  # nothing embedded again
+    assert len(summary.repaired) == 5 and all("/bm25/" in line for line in summary.repaired)
     again = open_live(settings, tokenizer)
-    assert again.generation == summary.generation == first.generation + 1
+    assert again.generation == summary.generation == first.generation  # repaired in place
     assert list(again.chunks) == rows  # same rows, same order
     assert np.allclose(again.bm25.scores(terms), scores)
     assert np.allclose(again.bigram.scores(["配套", "套率"]), bigram_scores)
