@@ -47,7 +47,7 @@ ORDINAL = re.compile(r"第[一二三四五六七八九十百零〇两\d]+[次届
 WHICH_DOCUMENT = re.compile(
     r"哪部|哪一部|哪个(?:条例|文件|法规|规定|办法|方案)|什么(?:条例|文件|法规)|哪些(?:条例|文件|法规)"
 )
-ASKS_OTHER = re.compile(r"哪些|什么|为什么|为何|如何|怎样|怎么(?!样)|原因|措施|办法")
+ASKS_OTHER = re.compile(r"哪些|什么(?!时候|时间)|为什么|为何|如何|怎样|怎么(?!样)|原因|措施|办法")
 HOW_MUCH = re.compile(r"多少|几[个家辆台万亿项条天日成]|多大|多高|多快|多长")
 EXTREME = re.compile(r"最(高|低|大|小|多|少)|排第一|第一名|垫底")
 COMPARE = re.compile(

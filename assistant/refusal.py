@@ -72,7 +72,9 @@ def support(
     # a specific term the corpus uses (集成电路产业) is there in its own words when a
     # sentence is about it: only words the corpus lacks, compounds of its words (国内汽车)
     # and short words may be there by meaning (整车厂 for 整车企业)
-    testable = [t for t in rest if not (t.own and t.decisive)]
+    # and only in a sentence that has some of the question's words: cosines between
+    # unrelated texts (asdkjh qwe, an English keyword line) move by chance
+    testable = [t for t in rest if not (t.own and t.decisive)] if lexical else []
     found = sum(t.idf for t in lexical)
     by_meaning = []
     for t in testable[:MAX_TESTED]:

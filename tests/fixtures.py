@@ -211,12 +211,20 @@ def flat(text: str) -> str:
     return " ".join(text.replace("\t", " ").split())
 
 
-def shown_pieces(answer: str) -> list[tuple[int, str]]:
-    """(n, text) for the text shown just before each [n], after its label or lead
-    (成都：, 共5项：) and its last elision (……): what the quote must hold verbatim."""
+def shown_pieces(answer: str, quotes: dict[int, str] | None = None) -> list[tuple[int, str]]:
+    """(n, text) for the text shown before each [n]: what its quote must hold verbatim.
+    With `quotes` (n -> quote), each piece is the longest end of its segment that the
+    quote holds, so what precedes it is a label or a lead (成都：, 共5项：); without, the
+    text after the segment's last label or elision."""
     out = []
     for m in re.finditer(r"([^\[\]]*?)\[(\d+)\]", answer):
-        text = re.split(r"[：；]|……|^\d+\]", m.group(1).strip("。；\n "))[-1]
-        if text.strip():
-            out.append((int(m.group(2)), flat(text)))
+        n, segment = int(m.group(2)), m.group(1).strip("。；\n ")
+        for part in segment.split("……"):
+            if quotes is None:
+                text = re.split(r"[：；]|^\d+\]", part)[-1]
+            else:
+                quote = flat(quotes.get(n, ""))
+                text = next((part[i:] for i in range(len(part)) if flat(part[i:]) in quote), "")
+            if text.strip():
+                out.append((n, flat(text)))
     return out
