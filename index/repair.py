@@ -70,7 +70,7 @@ class CannotRepair(PolicyQAError):
 @dataclass
 class RepairReport:
     repaired: list[str] = field(default_factory=list)  # one line per rebuilt file
-    embedded: int = 0  # texts embedded again
+    embedded: int = 0  # chunks whose vectors were embedded again
 
 
 class _Repair:
@@ -81,6 +81,7 @@ class _Repair:
         self.scratch = settings.index_dir / f".repair-{live.generation:06d}"
         self.artifacts = dict(live.artifacts)
         self.report = RepairReport()
+        self.embedded: dict[str, list[int]] = {}  # damaged vector file -> rows embedded again
 
     def run(self, damaged: list[Damage]) -> RepairReport:
         files = [d for d in damaged if d.artifact]
@@ -102,6 +103,7 @@ class _Repair:
                     self._chroma(d)
         finally:
             shutil.rmtree(self.scratch, ignore_errors=True)
+        self.report.embedded = len({r for rows in self.embedded.values() for r in rows})
         manifest = self.live.with_(artifacts=self.artifacts)
         write_copy(self.folder, manifest)
         write_manifest(self.s.index_dir, manifest)
@@ -160,6 +162,7 @@ class _Repair:
         header = target.stat().st_size - out.nbytes
         bad = _copy_intact(Path(damage.path), self.live.artifacts[damage.artifact], out, header)
         rows = [r for r in range(len(store)) if bad[offsets[r] : offsets[r + 1]].any()]
+        self.embedded[damage.artifact] = rows
         for i in range(0, len(rows), EMBED_BATCH):
             part = rows[i : i + EMBED_BATCH]
             vectors = self._embed([t for r in part for t in texts_of(store.chunk(r))])
@@ -183,7 +186,7 @@ class _Repair:
             target.parent.mkdir(parents=True, exist_ok=True)
             os.replace(rebuilt, target)
             self.artifacts[d.artifact] = art
-            self.report.repaired.append(f"{d.line()} (rebuilt)")
+            self.report.repaired.append(f"{d.line()} ({_how(d, self.embedded)})")
 
     # ---- Chroma
 
@@ -204,8 +207,13 @@ class _Repair:
         self.report.repaired.append(f"{damage.line()} (rebuilt from {VECTORS})")
 
     def _embed(self, texts: list[str]) -> np.ndarray:
-        self.report.embedded += len(texts)
         return np.asarray(self.embedder.embed(texts), dtype=np.float32)
+
+
+def _how(damage: Damage, embedded: dict[str, list[int]]) -> str:
+    if damage.artifact not in embedded:
+        return "rebuilt"
+    return f"rebuilt, vectors of {len(embedded[damage.artifact])} chunks embedded again"
 
 
 def _inner(damage: Damage) -> str:

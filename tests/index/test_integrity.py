@@ -114,12 +114,16 @@ def test_only_the_damaged_blocks_of_vectors_are_embedded_again(settings, tokeniz
     original = np.load(units).copy()
     assert len(manifest.artifacts["gen-000001/sentences/vectors.npy"].blocks) > 4
     damage(units, "flip")
-    damage(folder / VECTORS, "truncate")
     summary = ingest(settings, embedder, tokenizer)
-    assert len(summary.repaired) == 2 and summary.generation == 1
-    rows = len(original) + manifest.chunk_count
-    assert 0 < summary.embedded < rows * 0.75  # the intact blocks were copied
+    assert len(summary.repaired) == 1 and summary.generation == 1
+    assert 0 < summary.embedded < manifest.chunk_count / 4  # the chunks of one block
+    assert f"vectors of {summary.embedded} chunks embedded again" in summary.repaired[0]
     assert np.array_equal(np.load(units), original)
+    chunk_vectors = np.load(folder / VECTORS)
+    damage(folder / VECTORS, "truncate")  # the rows of the first half are intact
+    summary = ingest(settings, embedder, tokenizer)
+    assert manifest.chunk_count / 4 < summary.embedded < manifest.chunk_count * 3 / 4
+    assert np.array_equal(np.load(folder / VECTORS), chunk_vectors)
     assert verify(settings).ok
 
 
