@@ -288,14 +288,29 @@ def serve(ctx, host: str | None, port: int | None) -> None:
     is_flag=True,
     help="Also run BM25-only, dense-only and the naive LangChain baseline.",
 )
+@click.option(
+    "--corpus",
+    "corpora",
+    multiple=True,
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    help="Answer from these folders (repeatable) instead of the index under --home; "
+    "they are indexed together into a home of their own, the first one's profile applies.",
+)
 @click.pass_context
 def eval_cmd(
-    ctx, gold: Path, k: int, json_out: Path | None, report_dir: Path | None, compare: bool
+    ctx,
+    gold: Path,
+    k: int,
+    json_out: Path | None,
+    report_dir: Path | None,
+    compare: bool,
+    corpora: tuple[Path, ...],
 ):
     """Score answers and retrieval against gold evidence."""
-    from policyqa.eval.runner import run_eval
+    from policyqa.eval.runner import corpora_app, run_eval
 
-    run_eval(_app(ctx), gold, k=k, compare=compare, json_out=json_out, report_dir=report_dir)
+    app = corpora_app(_settings(ctx), list(corpora)) if corpora else _app(ctx)
+    run_eval(app, gold, k=k, compare=compare, json_out=json_out, report_dir=report_dir)
 
 
 @main.command()

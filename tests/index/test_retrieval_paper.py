@@ -45,7 +45,8 @@ def test_answer_passage_is_in_top_5(paper_retriever, question: str, expected) ->
 def test_hits_come_from_several_views(paper_retriever) -> None:
     hits = paper_retriever.search("成渝地区新能源汽车本地配套率是多少", k=5)
     views = {view for h in hits for view in h.views}
-    assert views == {"bm25", "bigram", "dense"}
+    # chunk vectors only widen the pool; the sentence view scores it by meaning
+    assert views == {"bm25", "bigram", "sentence"}
     assert all(a.score >= b.score for a, b in zip(hits, hits[1:], strict=False))
 
 
