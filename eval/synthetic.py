@@ -25,6 +25,7 @@ import json
 import random
 import re
 from bisect import bisect_right
+from collections import deque
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -277,6 +278,13 @@ class SourceVectorEmbedder:
         self.map = sentence_map
         self.matched = 0
         self.unmatched = 0
+        self._recent: deque[tuple[str, int]] = deque(maxlen=512)  # chunks just embedded
+
+    def _within_recent(self, text: str) -> int | None:
+        """An evidence unit's source: that of the chunk just embedded that holds it (a
+        table row is embedded as "caption（header）：cells", its chunk holds the cells)."""
+        core = text.rsplit("：", 1)[-1].replace(" | ", "\t") if " | " in text else text
+        return next((src for chunk, src in reversed(self._recent) if core in chunk), None)
 
     @property
     def dim(self) -> int:
@@ -286,6 +294,10 @@ class SourceVectorEmbedder:
         out = np.empty((len(texts), self.dim), dtype=np.float32)
         for i, (text, src) in enumerate(zip(texts, self.map.lookup(texts), strict=True)):
             seed = _hash(text)
+            if src is None:
+                src = self._within_recent(text)
+            else:
+                self._recent.append((text, src))
             if src is None:
                 self.unmatched += 1
                 src = seed % len(self.vectors)
