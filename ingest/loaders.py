@@ -340,7 +340,9 @@ def _read_html(path: Path, data: bytes) -> RawDocument:
     except ValueError as exc:
         raise LoadError(path, str(exc)) from exc
     soup = BeautifulSoup(_newlines(source), "html.parser")
-    title = " ".join(soup.title.get_text().split()) if soup.title else ""
+    # the page's own heading names the document; <title> often carries the site's name
+    head = soup.find("h1") or soup.title
+    title = " ".join(head.get_text().split()) if head else ""
     for tag in soup.find_all(list(_DROP)):
         tag.decompose()
     out = _Lines()

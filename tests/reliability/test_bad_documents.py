@@ -25,6 +25,7 @@ from policyqa.index.manifest import read_manifest as read_manifest_in
 from policyqa.index.retriever import HybridRetriever
 from policyqa.indexing import ingest
 from policyqa.ingest.chunker import max_chars, split_long
+from policyqa.profile import profile_for
 from policyqa.settings import Settings
 from tests.conftest import PAPER, ROOT
 from tests.fixtures import (
@@ -281,5 +282,5 @@ def test_a_corpus_without_text_does_not_crash_ingest(tmp_path, tokenizer, fake_e
     assert summary.chunks == 0
     retriever = HybridRetriever(settings, fake_embedder, tokenizer)
     assert retriever.search("总则") == []  # an index of nothing answers nothing, calmly
-    assistant = Assistant(retriever.reader, settings.max_question_chars)
+    assistant = Assistant(retriever.reader, profile_for(settings), settings.max_question_chars)
     assert assistant.ask("总则是什么？").answerable is False

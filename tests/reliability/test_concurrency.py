@@ -22,6 +22,7 @@ from policyqa.index.manifest import Manifest
 from policyqa.index.manifest import read_manifest as read_manifest_in
 from policyqa.index.retriever import HybridRetriever
 from policyqa.indexing import ingest
+from policyqa.profile import profile_for
 from tests.conftest import ROOT, FakeEmbedder
 from tests.fixtures import SYNTHETIC_PLAN
 from tests.reliability.figures import record
@@ -126,7 +127,9 @@ def test_queries_keep_working_while_another_process_ingests(
         m: HybridRetriever(settings, FakeEmbedder(), tokenizer, mode=m)
         for m in ("lexical", "dense")
     }
-    assistant = Assistant(retrievers["lexical"].reader, settings.max_question_chars)
+    assistant = Assistant(
+        retrievers["lexical"].reader, profile_for(settings), settings.max_question_chars
+    )
     reference = results(retrievers)
     known = assistant.ask(KNOWN).answer
     assert "30%" in known
