@@ -123,8 +123,7 @@ def observe(settings: Settings, tokenizer) -> State:
         retriever = HybridRetriever(settings, FakeEmbedder(), tokenizer, mode=mode)
         try:
             results[mode] = [
-                [(h.chunk.chunk_id, round(h.score, 9)) for h in retriever.search(q)]
-                for q in QUERIES
+                _ranking(retriever.search(q), exact=mode == "lexical") for q in QUERIES
             ]
         finally:
             retriever.generation.chroma.close()
@@ -132,6 +131,14 @@ def observe(settings: Settings, tokenizer) -> State:
     files = {str(p.relative_to(folder)): _sha(p) for p in folder.rglob("*") if p.is_file()}
     files[MANIFEST] = _sha(settings.index_dir / MANIFEST)
     return State(generation, manifest, results, files)
+
+
+def _ranking(hits, exact: bool) -> list:
+    """A search's result as compared across kills. Equal vectors (the fake embedder's
+    duplicate texts) tie, and Chroma may return any of the tied: for vectors, the
+    scores (the vectors themselves are compared after the kills)."""
+    pairs = [(h.chunk.chunk_id, round(h.score, 9)) for h in hits]
+    return pairs if exact else [score for _, score in pairs]
 
 
 def vectors(settings: Settings, generation: int) -> dict[str, np.ndarray]:
