@@ -33,8 +33,8 @@ ITEMS = (
     "|要求|职权|职责|事项|义务|权利|条件"
 )
 LIST = re.compile(
-    rf"(哪些|哪几|哪[一二三四五六七八九十两]?[个条项点类])(?:{ITEMS}|工作|情况|产品|内容)"
-    rf"|几[个条项点类](?:{ITEMS})"
+    rf"(哪些|哪几[个条项点类种]?|哪[一二三四五六七八九十两]?[个条项点类种])(?:{ITEMS}|工作|情况|产品|内容)"
+    rf"|几[个条项点类种](?:{ITEMS})"
     r"|[一二三四五六七八九十两]个方面|包括哪些|(存在|提出|采取|面临|禁止|规定|列举)了?哪些|哪几点|列一下|列出|全部列"
 )
 COUNTER = re.compile(
@@ -151,10 +151,17 @@ def analyze(
 
 
 def _kind(text: str, article: int | None) -> str:
-    if article is not None and re.search(
-        r"规定了什么|什么内容|讲的是|讲了|说的是|说了|写了|是什么|怎么规定", text
+    # a question naming 第N条 asks what it says (its items included), unless it asks for
+    # a figure or a date in it, or names it as the rule broken (违反本条例第十三条的，…)
+    if (
+        article is not None
+        and not HOW_MUCH.search(text)
+        and not re.search(r"什么时候|何时|哪天|日期", text)
+        and not re.search(
+            r"(违反|依照|依据|根据|按照|适用)[^，,。？?]{0,12}第\s*\S{1,5}\s*条", text
+        )
     ):
-        return "article"
+        return "list" if LIST.search(text) else "article"  # 第十九条规定哪些产品: its items
     if LIST.search(text):
         return "list"
     if COUNTER.search(text):

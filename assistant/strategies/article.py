@@ -26,7 +26,7 @@ def answer(ctx: Context) -> Answer | Refusal | None:
         count = sum(1 for s in d.sections if _number(s) is not None)
         if not count:
             return None
-        return Refusal(f"《{d.title}》共{count}条，没有第{_cn(n)}条")
+        return Refusal(f"《{d.title}》共{count}条，没有第{cn(n)}条")
     doc, section = found[0]
     lines = _article_lines(ctx, doc, section)
     if not lines:
@@ -36,7 +36,7 @@ def answer(ctx: Context) -> Answer | Refusal | None:
         lines[0] = Line(
             first.quote, shown=first.quote.text[len(section.number) :].lstrip(), breaks=True
         )
-    lead = f"《{doc.title}》第{_cn(n)}条规定："
+    lead = f"《{doc.title}》第{cn(n)}条规定："
     return Answer(lines, lead=lead, sep="\n", structural=True)
 
 
@@ -86,7 +86,7 @@ def _article_lines(ctx: Context, doc: Document, section: Section) -> list[Line]:
     return lines
 
 
-def _cn(n: int) -> str:
+def cn(n: int) -> str:
     """17 -> 十七, 103 -> 一百零三 (article numbers as regulations write them)."""
     if n < 10:
         return CN_DIGITS[n]
@@ -98,6 +98,6 @@ def _cn(n: int) -> str:
     tail = (
         ""
         if not rest
-        else ("零" + _cn(rest) if rest < 10 else ("一" + _cn(rest) if rest < 20 else _cn(rest)))
+        else ("零" + cn(rest) if rest < 10 else ("一" + cn(rest) if rest < 20 else cn(rest)))
     )
     return CN_DIGITS[n // 100] + "百" + tail

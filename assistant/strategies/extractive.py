@@ -12,6 +12,7 @@ from ..evidence import Candidate
 from ..figures import figures
 from ..refusal import Support, support
 from . import Answer, Context, Refusal, quote_of
+from .section_list import MAX_ITEMS, article_items
 
 EXTRA = 1  # supporting sentences after the lead of a figure
 MORE = 3  # after the lead of a description
@@ -25,6 +26,9 @@ def answer(ctx: Context) -> Answer | Refusal:
     best, sup = choose(ctx, ctx.ranked)
     if best is None or not sup.enough:
         return refuse(ctx, best, sup)
+    items = _announced(ctx, best)
+    if items:  # 应当提交下列材料：（一）…（二）…: the sentence and what it announces
+        return Answer([lead_line(ctx, best)] + items, sep="；", end="。")
     lines = [lead_line(ctx, best)] + _other_figures(ctx, best) + _continued(ctx, best)
     # a figure is answered by its sentence; a description may take a few more
     number = ctx.frame.number
@@ -34,6 +38,8 @@ def answer(ctx: Context) -> Answer | Refusal:
             break
         if c.missing or c.score < floor * best.score or _quoted(c, lines):
             continue
+        if any(li.quote.text == c.text for li in lines):
+            continue  # the same words in another passage
         if ctx.frame.role and c.chunk.role != best.chunk.role:
             continue  # 存在什么问题: more problems, not the measures proposed for them
         if (c.lex >= best.lex or not number) and _support(ctx, c).enough:
@@ -50,6 +56,16 @@ def _measures_for(ctx: Context, best: Candidate) -> list[str]:
     linked = ctx.reader.links(best.chunk.doc_id)
     paths = next((v for k, v in linked.items() if best.chunk.section.startswith(k)), [])
     return [p.rsplit(" > ", 1)[-1] for p in paths][:2]
+
+
+def _announced(ctx: Context, best: Candidate) -> list[Line]:
+    """The items （一）（二）… of the article a sentence announces (有下列情形之一的：)."""
+    text = best.text.rstrip()
+    if not (text.endswith(("：", ":")) and re.search(r"下列|以下|如下", text)):
+        return []
+    doc = ctx.reader.document(best.chunk.doc_id)
+    items = article_items(ctx, doc, best) if doc else []
+    return [li for li in items if li.quote.start >= best.end][:MAX_ITEMS]
 
 
 def _quoted(c: Candidate, lines: list[Line]) -> bool:

@@ -5,29 +5,32 @@ subsections of a section, the items of an article or a paragraph), not top-k."""
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
 from policyqa.documents import Document, Section
 from policyqa.language import bigrams
 
 from ..compose import Line, Quote
 from ..evidence import Candidate, enumerated_items
-from . import Answer, Context
+from . import Answer, Context, Refusal, article
 from .countermeasures import _title
 
 MAX_ITEMS = 15
 _ARTICLE_ITEM = re.compile(r"^[（(][一二三四五六七八九十]+[）)]", re.M)
 
 
-def answer(ctx: Context) -> Answer | None:
+def answer(ctx: Context) -> Answer | Refusal | None:
     if ctx.frame.kind != "list" or not ctx.ranked:
         return None
+    if ctx.frame.article is not None:  # 第十五条有哪些要求: its items, or the article whole
+        return _of_article(ctx)
     role = _asked_role(ctx)
     for c in ctx.ranked[:3]:
         doc = ctx.reader.document(c.chunk.doc_id)
         if doc is None:
             continue
         # an article's items answer only a list of what it is about (对策 asked: its role)
-        items = _article_items(ctx, doc, c) if role in (None, c.chunk.role) else []
+        items = article_items(ctx, doc, c) if role in (None, c.chunk.role) else []
         lines = items or _section_items(ctx, doc, c)
         if len(lines) >= 2:
             lead = f"共{len(lines)}项："
@@ -39,6 +42,19 @@ def answer(ctx: Context) -> Answer | None:
                 structural=True,
             )
     return None
+
+
+def _of_article(ctx: Context) -> Answer | Refusal | None:
+    number = f"第{article.cn(ctx.frame.article)}条"
+    for c in ctx.ranked[:3]:
+        doc = ctx.reader.document(c.chunk.doc_id)
+        if doc is not None and c.chunk.section.endswith(number):
+            lines = article_items(ctx, doc, c)
+            if len(lines) >= 2:
+                return Answer(
+                    lines, lead=f"共{len(lines)}项：", sep="；", end="。", structural=True
+                )
+    return article.answer(replace(ctx, frame=replace(ctx.frame, kind="article")))
 
 
 SUMMARY = 0.6  # a sentence covering this much of the question also sums the list up
@@ -64,7 +80,7 @@ def _sums_up(text: str, lines: list[Line]) -> bool:
     return len(named) >= 2
 
 
-def _article_items(ctx: Context, doc: Document, c: Candidate) -> list[Line]:
+def article_items(ctx: Context, doc: Document, c: Candidate) -> list[Line]:
     """Items （一）（二）… of the article holding the candidate, each a line of its text."""
     article = _container(doc, c.chunk.section, lambda s: s.number.endswith("条"))
     if article is None:
