@@ -11,6 +11,8 @@ Models and the index load when first needed, once per `PolicyQA`.
 
 from __future__ import annotations
 
+import json
+import os
 import sys
 import threading
 from collections import Counter
@@ -35,6 +37,11 @@ from policyqa.results import (
     PassageContext,
 )
 from policyqa.settings import Settings
+
+# Citation fields a user may enter for a document on the web page (issuer or
+# authors, document number 文号, date, journal); they override the sidecar's.
+EDITABLE_METADATA = ("issuer", "number", "date", "journal")
+METADATA_FILE = "document-metadata.json"
 
 if TYPE_CHECKING:  # ingest code (parsers, loaders) loads only when documents are ingested
     from policyqa.indexing import IngestSummary
@@ -237,9 +244,45 @@ class PolicyQA:
         entry = self.retriever().generation.docs.entries.get(doc_id)
         if entry is None:
             return None
+        metadata = {**entry.metadata, **self.edited_metadata(doc_id)}
         return DocumentInfo(
-            entry.doc_id, entry.title, entry.doc_type, entry.path, metadata=entry.metadata
+            entry.doc_id, entry.title, entry.doc_type, entry.path, metadata=metadata
         )
+
+    def edited_metadata(self, doc_id: str) -> dict[str, str]:
+        """The citation fields a user entered for a document (`EDITABLE_METADATA`)."""
+        return dict(self._metadata_store().get(doc_id, {}))
+
+    def save_metadata(self, doc_id: str, fields: dict[str, str]) -> dict[str, str]:
+        """Store a document's citation fields under POLICYQA_HOME; an empty value
+        removes the field. Returns what is stored for the document."""
+        kept = {k: str(fields[k]).strip() for k in EDITABLE_METADATA if fields.get(k)}
+        kept = {k: v for k, v in kept.items() if v}
+        with self._lock:
+            store = self._metadata_store()
+            if kept:
+                store[doc_id] = kept
+            else:
+                store.pop(doc_id, None)
+            path = Path(self.settings.home) / METADATA_FILE
+            path.parent.mkdir(parents=True, exist_ok=True)
+            tmp = path.with_suffix(".tmp")
+            tmp.write_text(json.dumps(store, ensure_ascii=False, indent=1), encoding="utf-8")
+            os.replace(tmp, path)  # readers see the old file or the new one, never half
+        return kept
+
+    def _metadata_store(self) -> dict[str, dict[str, str]]:
+        path = Path(self.settings.home) / METADATA_FILE
+        if not path.exists():
+            return {}
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as exc:
+            raise PolicyQAError(
+                f"cannot read {path} ({exc}): fix the JSON or delete the file "
+                "and enter the documents' citation fields again"
+            ) from exc
+        return data if isinstance(data, dict) else {}
 
     def role_counts(self) -> dict[str, dict[str, int]]:
         """Chunks per document and section role."""

@@ -1,30 +1,26 @@
-"""Files a user takes away: an answer as Markdown, search results as CSV and JSON."""
+"""Files a user takes away: an answer as Markdown (the citation list's exports
+are in `citations`), written where Gradio may serve them for download."""
 
 from __future__ import annotations
 
-import csv
-import io
-import json
-import re
 import tempfile
 import time
 import uuid
 from collections.abc import Callable
 from pathlib import Path
 
-from .reference import gbt7714
-
 EXPORT_DIR = Path(tempfile.gettempdir()) / "policyqa-exports"
 
 
-def export_file(text: str, suffix: str, encoding: str = "utf-8") -> str:
-    """A fresh file in the temp dir, where Gradio may pick it up; day-old ones are pruned."""
+def export_file(text: str, suffix: str, encoding: str = "utf-8", stem: str = "policyqa") -> str:
+    """A fresh file in the temp dir, where Gradio may pick it up; day-old ones are pruned.
+    `stem` names it for the reader (回答, 引用清单); a time and a short id keep it unique."""
     EXPORT_DIR.mkdir(parents=True, exist_ok=True)
     cutoff = time.time() - 86400
     for old in EXPORT_DIR.iterdir():
         if old.stat().st_mtime < cutoff:
             old.unlink(missing_ok=True)
-    path = EXPORT_DIR / f"policyqa-{time.strftime('%Y%m%d-%H%M%S')}-{uuid.uuid4().hex[:6]}{suffix}"
+    path = EXPORT_DIR / f"{stem}-{time.strftime('%Y%m%d-%H%M%S')}-{uuid.uuid4().hex[:4]}{suffix}"
     path.write_text(text, encoding=encoding)
     return str(path)
 
@@ -63,33 +59,3 @@ def answer_export(result: dict, ref_of: Callable[[dict], str] | None = None) -> 
             lines.append(f"引用格式：{ref_of(c)}")
         lines.append("")
     return "\n".join(lines).rstrip() + "\n"
-
-
-EXPORT_FIELDS = ("rank", "score", "doc_title", "section", "role", "page", "text", "citation")
-EXPORT_FIELDS += ("chunk_id", "doc_id")
-_FORMULA = re.compile(r"^[=+@\t\r]|^-[^\d\s]")
-
-
-def results_csv(passages: list[dict]) -> str:
-    """CSV text (write it as utf-8-sig so Excel reads the Chinese); cells a
-    spreadsheet would run as a formula are prefixed with an apostrophe."""
-    buf = io.StringIO()
-    w = csv.writer(buf)
-    w.writerow(EXPORT_FIELDS)
-    for p in passages:
-        row = ["" if p.get(f) is None else str(p.get(f)) for f in EXPORT_FIELDS]
-        w.writerow(["'" + v if _FORMULA.match(v) else v for v in row])
-    return buf.getvalue()
-
-
-def results_json(query: str, filters: dict, passages: list[dict]) -> str:
-    rows = [{f: p.get(f) for f in EXPORT_FIELDS} for p in passages]
-    return json.dumps(
-        {"query": query, "filters": filters, "results": rows}, ensure_ascii=False, indent=1
-    )
-
-
-def with_citations(passages: list[dict], meta_of: Callable[[str], dict]) -> list[dict]:
-    return [
-        {**p, "citation": gbt7714(meta_of(p["doc_id"]), p.get("section", ""))} for p in passages
-    ]

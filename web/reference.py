@@ -1,12 +1,19 @@
-"""GB/T 7714-2015 reference strings built from a document's metadata sidecar.
+"""GB/T 7714-2015 reference strings built from a document's metadata.
 
 Researchers paste these into their own papers, so the string never contains a
-field the sidecar does not hold: the paper's sidecar has no journal name, and
-none is invented.
+field the metadata does not hold: the paper's sidecar has no journal name, and
+none is invented. A regulation or plan is cited with its issuer, document
+number and date where known; the issuer may come from the document's own
+adoption line (…人民代表大会常务委员会第十二次会议通过), never from a guess.
 
 >>> gbt7714({"title": "题名", "authors": ["朱兵", "李宸"], "doc_type": "paper",
-...          "year": 2025, "issue": "14", "pages": "160-166"}, "3 问题 > 3.2 产业链薄弱")
-'朱兵, 李宸. 题名[J]. 2025(14): 160-166. 章节: 3.2 产业链薄弱'
+...          "year": 2025, "issue": "14", "pages": "160-166"})
+'朱兵, 李宸. 题名[J]. 2025(14): 160-166.'
+>>> gbt7714({"title": "重庆市产品质量条例", "doc_type": "regulation",
+...          "history": [{"date": "2014年8月1日",
+...                       "event": "重庆市第四届人民代表大会常务委员会第十二次会议通过"}],
+...          "date": "2014年8月1日"})
+'重庆市人民代表大会常务委员会. 重庆市产品质量条例[Z]. 2014-08-01.'
 """
 
 from __future__ import annotations
@@ -28,22 +35,34 @@ TYPE_CODES = {
     "news": "N",
     "dataset": "DS",
     "web": "EB/OL",
-    "plan": "Z",  # policy documents (实施方案, 规划, 通知) are "other" in GB/T 7714
+    # policy documents (条例, 实施方案, 规划, 通知) are "other" in GB/T 7714
+    "regulation": "Z",
+    "law": "Z",
+    "plan": "Z",
     "policy": "Z",
     "document": "Z",
 }
 MAX_AUTHORS = 3  # GB/T 7714-2015 8.1.2: list the first three, then "等" / "et al"
 _CJK = re.compile(r"[\u4e00-\u9fff]")
+_NAME_SPLIT = re.compile(r"\s*[,，、;；]\s*")
+_ISSUER = re.compile(
+    r"^(?P<place>[\u4e00-\u9fff]{1,12}?)(?:第[〇零一二三四五六七八九十百\d]+届)?"
+    r"(?P<body>人民代表大会常务委员会|人民代表大会|人民政府)"
+)
+_CN_DATE = re.compile(r"(\d{4})\s*年(?:\s*(\d{1,2})\s*月(?:\s*(\d{1,2})\s*日)?)?")
+_ISO_DATE = re.compile(r"(\d{4})(?:[-./](\d{1,2})(?:[-./](\d{1,2}))?)?$")
 
 
-def gbt7714(meta: dict, section: str = "") -> str:
-    """One reference string; `section` is a chunk's section path, of which the
-    deepest heading is cited. Missing fields are left out, never guessed."""
+def gbt7714(meta: dict) -> str:
+    """One reference string for a document. Missing fields are left out, never guessed."""
     meta = meta or {}
     title = _text(meta.get("title")) or _text(meta.get("doc_id")) or "未命名文档"
-    code = TYPE_CODES.get(_text(meta.get("doc_type")).lower(), "Z")
+    code = type_code(meta)
+    number = doc_number(meta)
+    if number and code != "J":
+        title = f"{title}: {number}"  # other title information (GB/T 7714-2015 8.2.2)
     parts = []
-    authors = _authors(meta)
+    authors = ", ".join(_shown(creators(meta)))
     if authors:
         parts.append(authors)
     parts.append(f"{title}[{code}]")
@@ -57,36 +76,65 @@ def gbt7714(meta: dict, section: str = "") -> str:
     url = _text(meta.get("url"))
     if url:
         ref += f" {url}."
-    heading = section_heading(section)
-    if heading:
-        ref += f" 章节: {heading}"
     return ref
 
 
-def section_heading(section: str) -> str:
-    """The deepest heading of a section path like '3 … > 3.2 …'."""
-    return (section or "").split(" > ")[-1].strip()
+def type_code(meta: dict) -> str:
+    return TYPE_CODES.get(_text(meta.get("doc_type")).lower(), "Z")
 
 
-def _authors(meta: dict) -> str:
-    raw = meta.get("authors") or meta.get("author") or meta.get("issuer") or []
-    names = [raw] if isinstance(raw, str) else [_text(a) for a in raw]
-    names = [n for n in (n.strip() for n in names) if n]
-    if not names:
+def creators(meta: dict) -> list[str]:
+    """Authors of a paper, or the issuing body of a policy document: entered
+    (`issuer`), from the sidecar (`authors`), or from its adoption line."""
+    raw = meta.get("issuer") or meta.get("authors") or meta.get("author") or issuer_of(meta)
+    names = _NAME_SPLIT.split(raw) if isinstance(raw, str) else [_text(a) for a in raw or []]
+    return [n.strip() for n in names if n and n.strip()]
+
+
+def issuer_of(meta: dict) -> str:
+    """The body that adopted a regulation, read from its first history event."""
+    for event in meta.get("history") or []:
+        m = _ISSUER.match(_text(event.get("event") if isinstance(event, dict) else ""))
+        if m:
+            return m.group("place") + m.group("body")
+    return ""
+
+
+def doc_number(meta: dict) -> str:
+    """A policy document's number (文号), such as 国发〔2021〕1号, where known."""
+    return _text(meta.get("number") or meta.get("doc_number"))
+
+
+def doc_date(meta: dict) -> str:
+    """The date of the cited version as YYYY-MM-DD (or YYYY-MM, YYYY), where known."""
+    for key in ("date", "adopted", "published"):
+        iso = iso_date(_text(meta.get(key)))
+        if iso:
+            return iso
+    return ""
+
+
+def iso_date(text: str) -> str:
+    """'2014年8月1日' or '2014/8/1' as '2014-08-01'; '' when it is not a date."""
+    m = _CN_DATE.search(text) or _ISO_DATE.match(text.strip())
+    if not m:
         return ""
-    shown = ", ".join(names[:MAX_AUTHORS])
-    if len(names) > MAX_AUTHORS:
-        shown += ", 等" if _CJK.search(names[0]) else ", et al"
-    return shown
+    return "-".join([m.group(1)] + [f"{int(g):02d}" for g in m.groups()[1:] if g])
+
+
+def _shown(names: list[str]) -> list[str]:
+    if len(names) <= MAX_AUTHORS:
+        return names
+    return [*names[:MAX_AUTHORS], "等" if _CJK.search(names[0]) else "et al"]
 
 
 def _journal_part(meta: dict) -> str:
     """'刊名, 年, 卷(期): 页码' with whatever of it the metadata holds."""
     journal = _text(meta.get("journal"))
-    year = _text(meta.get("year"))
+    year = _text(meta.get("year")) or doc_date(meta)[:4]
     volume = _text(meta.get("volume"))
     issue = _text(meta.get("issue"))
-    pages = _text(meta.get("pages")).replace("–", "-").replace("—", "-")
+    pages = page_range(meta)
     when = ", ".join(p for p in (year, volume) if p)
     if issue:
         when += f"({issue})"
@@ -97,21 +145,20 @@ def _journal_part(meta: dict) -> str:
 
 
 def _publisher_part(meta: dict) -> str:
-    """'出版地: 出版者, 年: 页码' for books, reports, plans and other documents."""
+    """'出版地: 出版者, 日期: 页码' for books, reports, regulations and plans."""
     place = _text(meta.get("place"))
     publisher = _text(meta.get("publisher"))
-    year = _text(meta.get("year")) or _year_of(_text(meta.get("date")))
-    pages = _text(meta.get("pages"))
+    when = doc_date(meta) or _text(meta.get("year"))
+    pages = page_range(meta)
     who = f"{place}: {publisher}" if place and publisher else publisher or place
-    head = ", ".join(p for p in (who, year) if p)
+    head = ", ".join(p for p in (who, when) if p)
     if pages:
         head = f"{head}: {pages}" if head else pages
     return head
 
 
-def _year_of(date: str) -> str:
-    m = re.match(r"(\d{4})", date)
-    return m.group(1) if m else ""
+def page_range(meta: dict) -> str:
+    return _text(meta.get("pages")).replace("–", "-").replace("—", "-")
 
 
 def _text(value: object) -> str:

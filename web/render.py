@@ -1,9 +1,12 @@
-"""Text for the web UI: escaped HTML panels, escaped chat Markdown and exports.
+"""Text for the web UI: escaped HTML panels and escaped chat Markdown.
 
 Everything a document or a user wrote goes through `esc` (HTML panels) or
-`md_text` (chat messages) exactly once, here, so the page never renders their
-text as markup: a passage holding `<script>alert(1)</script>` shows as those
-characters. The only markup is what these functions write themselves.
+`md_text` (chat messages) exactly once, in the view modules, so the page never
+renders their text as markup: a passage holding `<script>alert(1)</script>`
+shows as those characters. The only markup is what these functions write.
+
+The view modules: this one (chat answers, sources, context), `search_view`
+(results and the citation list) and `status_view` (the documents tab).
 """
 
 from __future__ import annotations
@@ -11,29 +14,39 @@ from __future__ import annotations
 import html
 import json
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 
 from policyqa.language import data_path
 
 ROLE_LABELS = {
     "abstract": "摘要",
-    "introduction": "引言",
+    "introduction": "引言/总则",
     "review": "文献综述",
     "status": "现状",
     "problem": "问题",
-    "countermeasure": "对策",
+    "countermeasure": "对策/措施",
+    "target": "目标",
+    "liability": "法律责任",
+    "supplementary": "附则",
     "table": "表格",
     "references": "参考文献",
     "other": "其他",
 }
-DOC_TYPES = {"paper": "论文", "plan": "实施方案", "document": "文件"}
+DOC_TYPES = {"paper": "期刊论文", "plan": "实施方案", "regulation": "法规", "document": "文件"}
 MARKER = re.compile(r"\[(\d+(?:\s*[,，、]\s*\d+)*)\]")
-_CLICKABLE = 'role="button" tabindex="0" title="点击查看上下文"'
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|~=$^])")
+_EMPHASIS = re.compile(r"\*\*")  # Markdown bold left in extracted text (**文献标志码:**)
+_SUPERSCRIPT = re.compile(r"\^(\[\d+(?:[,，\-–]\d+)*\])")  # a reference mark: 杨道玲等^[6]
+UPLOAD_LINK = "“文档管理”"
 
 
 def esc(text: object) -> str:
     return html.escape("" if text is None else str(text), quote=True)
+
+
+def plain(text: str) -> str:
+    """Extracted text as a reader sees it: Markdown bold and superscript marks dropped."""
+    return _SUPERSCRIPT.sub(r"\1", _EMPHASIS.sub("", text or ""))
 
 
 def md_text(text: str) -> str:
@@ -42,11 +55,11 @@ def md_text(text: str) -> str:
     return html.escape(_MD_SPECIAL.sub(r"\\\1", text or ""), quote=False)
 
 
-# ---- page assets -------------------------------------------------------------
+def role_label(role: str, labels: dict[str, str] | None = None) -> str:
+    return (labels or ROLE_LABELS).get(role) or ROLE_LABELS.get(role, "")
 
-# Clicks on [n] markers and source cards become a `select` event carrying the
-# reference ("turn-n", "turn-rI" or "c:chunk_id"). The chat panel listens on the
-# whole chat column, since markers live in the chatbot; other panels on themselves.
+
+# ---- page assets -------------------------------------------------------------
 
 
 def asset(name: str) -> str:
@@ -54,21 +67,19 @@ def asset(name: str) -> str:
     return data_path("policyqa.web", f"static/{name}").read_text(encoding="utf-8")
 
 
-def click_js(scope: str = "") -> str:
-    """Page script for a panel; `scope` (a CSS selector) widens it to clicks
-    anywhere inside that element, such as markers in the chatbot."""
-    return asset("click.js") % (json.dumps(scope) if scope else "null")
+def click_js() -> str:
+    """Script of a clickable panel: it hands the panel's `trigger` to page.js,
+    which turns clicks on markers, cards and checkboxes into `select` events."""
+    return asset("click.js")
 
-
-# Copies the answer's Markdown (the event's input value) to the clipboard; the
-# textarea fallback covers pages served over plain http on a LAN address.
 
 # ---- chat -------------------------------------------------------------------
 
 
 def answer_markdown(answer: str, turn: int, cited: Iterable[int]) -> str:
     """Chat Markdown for an answer: its text escaped, each [n] marker of a known
-    citation turned into a link the page script turns into a click on source n."""
+    citation turned into a link the page script turns into a click on source n,
+    and the name of the documents tab into a link to it."""
     known = set(cited)
     out, pos = [], 0
     for m in MARKER.finditer(answer or ""):
@@ -80,10 +91,10 @@ def answer_markdown(answer: str, turn: int, cited: Iterable[int]) -> str:
             out.append(md_text(m.group(0)))
         pos = m.end()
     out.append(md_text(answer[pos:]))
-    return "".join(out)
+    return "".join(out).replace(UPLOAD_LINK, f"[{UPLOAD_LINK}](#pq-goto-documents)")
 
 
-def stream_cuts(answer: str, pieces: int = 10, min_step: int = 16) -> list[int]:
+def stream_cuts(answer: str, pieces: int = 6, min_step: int = 24) -> list[int]:
     """Prefix lengths to show while streaming: about `pieces` steps, never
     inside a [n] marker, ending with the whole answer."""
     step = max(min_step, len(answer) // pieces)
@@ -123,67 +134,79 @@ def marked(text: str, spans: Iterable[tuple[int, int, str]]) -> str:
     for a, b, cls in sorted(s for s in spans if 0 <= s[0] < s[1]):
         if a < pos:
             continue
-        out.append(esc(text[pos:a]))
-        out.append(f'<mark class="{cls}">{esc(text[a:b])}</mark>')
+        out.append(esc(plain(text[pos:a])))
+        out.append(f'<mark class="{cls}">{esc(plain(text[a:b]))}</mark>')
         pos = b
-    out.append(esc(text[pos:]))
+    out.append(esc(plain(text[pos:])))
     return "".join(out)
 
 
-def _where(p: dict) -> str:
+def where(p: dict, labels: dict[str, str] | None = None) -> str:
+    """Title, section, page and section role of a passage, as one escaped line."""
     bits = [f'<span class="pq-title">《{esc(p.get("doc_title"))}》</span>']
     if p.get("section"):
         bits.append(f'<span class="pq-section">{esc(p["section"])}</span>')
     if p.get("page"):
         bits.append(f'<span class="pq-page">第 {esc(p["page"])} 页</span>')
-    if p.get("role") in ROLE_LABELS:
-        bits.append(f'<span class="pq-role">{ROLE_LABELS[p["role"]]}</span>')
+    label = role_label(p.get("role") or "", labels)
+    if label and not any(w in (p.get("section") or "") for w in label.split("/")):
+        bits.append(f'<span class="pq-role">{esc(label)}</span>')
     return " · ".join(bits)
 
 
-def sources_html(result: dict, turn: int, text_of: Callable[[str], str | None]) -> str:
-    """The sources panel: cited passages with their quote highlighted, or, for a
-    refused question, the related passages that do not answer it."""
-    by_id = {p["chunk_id"]: p for p in result.get("passages") or []}
-    if not result.get("answerable", True):
-        related = result.get("related") or result.get("passages") or []
-        cards = [
-            f'<div class="pq-card" data-pq-ref="{turn}-r{i}" {_CLICKABLE}>'
-            f'<div class="pq-head">{_where(p)}</div>'
-            f'<div class="pq-text">{esc(p.get("text"))}</div></div>'
-            for i, p in enumerate(related)
-        ]
-        body = "".join(cards) or '<p class="pq-empty">没有相关段落。</p>'
-        return (
-            '<div class="pq-sources pq-refused"><div class="pq-banner">未能根据文件回答该问题。'
-            "以下为相关但未回答问题的段落：</div>" + body + "</div>"
-        )
-    groups: dict[int, list[dict]] = {}
-    for c in result.get("citations") or []:
-        groups.setdefault(c["n"], []).append(c)
-    cards = []
-    for n, cs in groups.items():
-        p = by_id.get(cs[0]["chunk_id"]) or {}
-        text = (
-            p.get("text")
-            or text_of(cs[0]["chunk_id"])
-            or " … ".join(c.get("quote", "") for c in cs)
-        )
-        spans = [(a, b, "pq-quote") for a, b in quote_spans(text, cs, p.get("start"))]
-        cards.append(
-            f'<div class="pq-card" id="pq-src-{turn}-{n}" data-pq-ref="{turn}-{n}" {_CLICKABLE}>'
-            f'<div class="pq-head"><span class="pq-n">[{n}]</span> {_where({**p, **cs[0]})}</div>'
-            f'<div class="pq-text">{marked(text, spans)}</div></div>'
-        )
-    if not cards:
-        return '<div class="pq-sources"><p class="pq-empty">本回答没有引用。</p></div>'
-    return '<div class="pq-sources">' + "".join(cards) + "</div>"
+def pick_box(ref: str, chunk_id: str, picked: Iterable[str], name: str) -> str:
+    """The checkbox that puts a passage on the citation list (ticked if it is on it)."""
+    checked = " checked" if chunk_id in picked else ""
+    return (
+        f'<label class="pq-pick"><input type="checkbox" data-pq-pick="{esc(ref)}"'
+        f' data-pq-chunk="{esc(chunk_id)}" aria-label="{esc(name)}"{checked}>'
+        "<span>选用</span></label>"
+    )
 
 
-def context_html(ctx: dict | None, citation: str = "", quotes: Iterable[str] = ()) -> str:
-    """A passage inside its paragraph: passage shaded, its quotes highlighted."""
+def open_button(name: str) -> str:
+    """The keyboard's way to a card's context (a click anywhere on the card also works)."""
+    return f'<button type="button" class="pq-open" aria-label="{esc(name)}">查看上下文</button>'
+
+
+def card(
+    ref: str,
+    head: str,
+    body: str,
+    pick: str = "",
+    n: str = "",
+    extra: str = "",
+    foot: str = "",
+    role: str = "",
+) -> str:
+    """A passage card; a click anywhere but its checkbox opens its context."""
+    number = f'<span class="pq-n">{n}</span>' if n else ""
+    return (
+        f'<div class="pq-card" data-pq-ref="{esc(ref)}" data-pq-role="{esc(role)}">'
+        f'<div class="pq-tools">{pick}{open_button("查看上下文：" + (n or "段落"))}</div>'
+        f'<div class="pq-head">{number}{head}</div>{extra}'
+        f'<div class="pq-text">{body}</div>{foot}</div>'
+    )
+
+
+def context_html(
+    ctx: dict | None,
+    citation: str = "",
+    quotes: Iterable[str] = (),
+    ref: str = "",
+    labels: dict[str, str] | None = None,
+) -> str:
+    """A passage inside its paragraph: passage shaded, its quotes highlighted.
+    `ref` is the clicked reference, so the page knows this is the answer to it."""
+    close = (
+        '<button type="button" class="pq-close" data-pq-close aria-label="关闭上下文">关闭</button>'
+    )
+    head = f'<div class="pq-panel-head"><h3>上下文</h3>{close}</div>'
     if not ctx:
-        return '<div class="pq-context pq-empty">索引中找不到该段落（索引可能已更新），请重新提问。</div>'
+        return (
+            f'<div class="pq-context" data-pq-for="{esc(ref)}">{head}'
+            '<p class="pq-empty">索引中找不到该段落（索引可能已更新），请重新提问或检索。</p></div>'
+        )
     text = ctx["context"]
     ps, pe = ctx["passage_start"], ctx["passage_end"]
     cuts = []
@@ -202,71 +225,19 @@ def context_html(ctx: dict | None, citation: str = "", quotes: Iterable[str] = (
     spans.append((pos, pe, "pq-passage"))
     cite = f'<div class="pq-cite">引用格式：{esc(citation)}</div>' if citation else ""
     return (
-        f'<div class="pq-context"><div class="pq-head">{_where(ctx)}</div>'
+        f'<div class="pq-context" data-pq-for="{esc(ref)}">{head}'
+        f'<div class="pq-head">{where(ctx, labels)}</div>'
         f'<div class="pq-text">{marked(text, spans)}</div>{cite}</div>'
     )
 
 
-# ---- search -----------------------------------------------------------------
-
-
-def term_spans(text: str, terms: Iterable[str]) -> list[tuple[int, int, str]]:
-    """Occurrences of query terms in text, longest term first, no overlaps."""
-    words = sorted({t for t in terms if len(t.strip()) >= 2}, key=len, reverse=True)
-    if not words:
-        return []
-    pattern = re.compile("|".join(re.escape(w) for w in words), re.IGNORECASE)
-    return [(m.start(), m.end(), "pq-term") for m in pattern.finditer(text)]
-
-
-def search_html(passages: list[dict], terms: list[str]) -> str:
-    if not passages:
-        return '<div class="pq-results pq-empty">没有找到匹配的段落。可以换个说法，或放宽筛选条件。</div>'
-    cards = [
-        f'<div class="pq-card pq-result" data-pq-ref="c:{esc(p["chunk_id"])}" {_CLICKABLE}>'
-        f'<div class="pq-head"><span class="pq-n">{p["rank"]}</span> {_where(p)}'
-        f' <span class="pq-score">得分 {p["score"]:.4f}</span></div>'
-        f'<div class="pq-text">{marked(p["text"], term_spans(p["text"], terms))}</div>'
-        f'<div class="pq-cite">引用格式：{esc(p.get("citation", ""))}</div></div>'
-        for p in passages
-    ]
-    return f'<div class="pq-results"><p>共 {len(passages)} 条结果</p>{"".join(cards)}</div>'
-
-
-# ---- documents --------------------------------------------------------------
-
-
-def status_html(status: dict, role_counts: dict[str, dict[str, int]]) -> str:
-    if not status.get("built"):
-        return '<div class="pq-status pq-empty">尚未建立索引：请运行 <code>policyqa ingest</code>。</div>'
-    roles = [r for r in ROLE_LABELS if any(r in c for c in role_counts.values())]
-    head = "".join(f"<th>{ROLE_LABELS[r]}</th>" for r in roles)
-    rows = []
-    for d in status["documents"]:
-        counts = role_counts.get(d["doc_id"], {})
-        cells = "".join(f"<td>{counts.get(r, 0)}</td>" for r in roles)
-        rows.append(
-            f"<tr><td>{esc(d['title'])}</td><td>{esc(DOC_TYPES.get(d['doc_type'], d['doc_type']))}</td>"
-            f"<td>{d['chunks']}</td>{cells}</tr>"
-        )
-    info = (
-        f"<p>嵌入模型：<code>{esc(status.get('model'))}</code> · 建立时间：{esc(status.get('built_at'))}"
-        f" · 段落总数：{esc(status.get('chunk_count'))} · 第 {esc(status.get('generation'))} 版索引</p>"
+def context_hint(text: str) -> str:
+    return (
+        '<div class="pq-context pq-hint"><div class="pq-panel-head"><h3>上下文</h3></div>'
+        f'<p class="pq-empty">{esc(text)}</p></div>'
     )
-    table = (
-        f'<table class="pq-table"><thead><tr><th>文档</th><th>类型</th><th>段落数</th>{head}</tr>'
-        f"</thead><tbody>{''.join(rows)}</tbody></table>"
-    )
-    missing = status.get("missing") or []
-    if missing:
-        items = "".join(
-            f"<li>《{esc(m['title'])}》{'（' + esc(m['adopted']) + '）' if m.get('adopted') else ''}</li>"
-            for m in missing
-        )
-        miss = (
-            f'<div class="pq-missing"><h4>尚未收录的文件（{len(missing)} 份）</h4><ul>{items}</ul>'
-        )
-        miss += "<p>这些文件不在索引中，相关问题无法据此回答。可在下方上传后加入索引。</p></div>"
-    else:
-        miss = '<p class="pq-missing-none">预期文件均已收录。</p>'
-    return f'<div class="pq-status">{info}{table}{miss}</div>'
+
+
+def panel_json(data: object) -> str:
+    """Data for page.js inside an HTML panel (escaped as an attribute value)."""
+    return esc(json.dumps(data, ensure_ascii=False))

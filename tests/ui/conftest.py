@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import shutil
 import socket
+from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
@@ -73,3 +74,76 @@ def ui_server(ui_app):
     server = launch(ui_app)
     yield server
     server.demo.close()
+
+
+# ---- real-browser pages (Debian's Chromium; never `playwright install`) ---------
+
+CHROMIUM = Path("/usr/bin/chromium")
+ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+TIMEOUT = 60_000  # ms
+SIZES = {"desktop": (1400, 1000), "phone": (390, 844)}
+DOCS_IMG = ROOT / "docs" / "img"
+
+
+@pytest.fixture(scope="session")
+def browser():
+    if not CHROMIUM.exists():
+        pytest.skip("no /usr/bin/chromium: run `make browser` (apt-get install chromium)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def open_page(browser, ui_server):
+    """open_page(size, locale=…, timezone=…, server=…): a fresh browser context on
+    the page (of the UI server unless another is given), loaded; it records
+    dialogs and any request leaving the server."""
+    contexts = []
+
+    def _open(
+        size: str = "desktop",
+        locale: str = "zh-CN",
+        timezone: str = "Asia/Shanghai",
+        server: SimpleNamespace | None = None,
+    ):
+        server = server or ui_server
+        width, height = SIZES[size]
+        context = browser.new_context(
+            viewport={"width": width, "height": height},
+            locale=locale,
+            timezone_id=timezone,
+            extra_http_headers={"Accept-Language": locale},
+        )
+        contexts.append(context)
+        page = context.new_page()
+        page.set_default_timeout(TIMEOUT)
+        page.dialogs, page.external = [], []
+        host = server.url.split("/")[2]
+        page.on("request", lambda r: None if host in r.url else page.external.append(r.url))
+        page.on("dialog", lambda d: (page.dialogs.append(d.message), d.dismiss()))
+        page.goto(server.url)
+        page.wait_for_selector("#pq-question textarea")
+        page.wait_for_function("() => document.documentElement.lang === 'zh-CN'")
+        return page
+
+    yield _open
+    for context in contexts:
+        context.close()
+
+
+@pytest.fixture(params=list(SIZES))
+def size(request) -> str:
+    """Run a test at the desktop and at the phone size."""
+    return request.param

