@@ -19,7 +19,15 @@ import io
 import re
 from collections.abc import Callable
 
-from .reference import creators, doc_date, doc_number, gbt7714, page_range, type_code
+from .reference import (
+    creators,
+    doc_date,
+    doc_number,
+    gbt7714,
+    page_range,
+    section_heading,
+    type_code,
+)
 from .render import ROLE_LABELS, plain
 
 MetaOf = Callable[[str], dict]
@@ -86,14 +94,14 @@ def _documents(picked: list[dict]) -> list[str]:
 
 def gbt_text(picked: list[dict], meta_of: MetaOf) -> str:
     """References (one per document) in GB/T 7714-2015 form, then the excerpts
-    with their reference number, section and page."""
+    with their reference number, (deepest) section heading and page."""
     docs = _documents(picked)
     number = {d: n for n, d in enumerate(docs, 1)}
     lines = ["参考文献（GB/T 7714-2015）"]
     lines += [f"[{number[d]}] {gbt7714(meta_of(d))}" for d in docs]
     lines += ["", "摘录"]
     for i, p in enumerate(picked, 1):
-        where = "，".join(x for x in (p.get("section"), _page(p)) if x)
+        where = "，".join(x for x in (section_heading(p.get("section", "")), _page(p)) if x)
         where = f"（{where}）" if where else ""
         lines.append(f"{i}. “{plain(p['text']).strip()}”[{number[p['doc_id']]}]{where}")
     return "\n".join(lines) + "\n"

@@ -79,6 +79,11 @@ def gbt7714(meta: dict) -> str:
     return ref
 
 
+def section_heading(section: str) -> str:
+    """The deepest heading of a section path like '3 … > 3.2 …'."""
+    return (section or "").split(" > ")[-1].strip()
+
+
 def type_code(meta: dict) -> str:
     return TYPE_CODES.get(_text(meta.get("doc_type")).lower(), "Z")
 
