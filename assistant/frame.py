@@ -48,7 +48,7 @@ WHICH_DOCUMENT = re.compile(
     r"哪部|哪一部|哪个(?:条例|文件|法规|规定|办法|方案)|什么(?:条例|文件|法规)|哪些(?:条例|文件|法规)"
 )
 ASKS_OTHER = re.compile(r"哪些|什么(?!时候|时间)|为什么|为何|如何|怎样|怎么(?!样)|原因|措施|办法")
-HOW_MUCH = re.compile(r"多少|几[个家辆台万亿项条天日成]|多大|多高|多快|多长")
+HOW_MUCH = re.compile(r"第几|老几|多少|几[个家辆台万亿项条天日成]|多大|多高|多快|多长")
 EXTREME = re.compile(r"最(高|低|大|小|多|少)|排第一|第一名|垫底")
 COMPARE = re.compile(
     r"相比|对比|比较|哪个(?:更|大|高|多|少|低)|谁(?:更|大|高|多)|差距|差多少|分别|各是|各自|各有|和.{1,12}(?:比|相比)"
@@ -122,6 +122,8 @@ def analyze(
     )
     table = _TABLE.search(text)
     measures = _measures(text, profile, measure)
+    if len(HOW_MUCH.findall(text)) <= 1:  # one 多少 asks for one figure (能造多少辆: an output)
+        measures = measures[:1]
     return Frame(
         text=text,
         kind=kind,
