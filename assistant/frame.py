@@ -222,11 +222,14 @@ def _measure(text: str, profile: Profile) -> tuple[str, tuple[str, ...]]:
         # "多少万台", "好多台车": the classifier says what is counted
         kind = unit_kind(counted.group(1))
         measure = kind if kind in profile.measure_kinds else measure
-    nouns: tuple[str, ...] = ()
-    for group in profile.measure_nouns:
-        if any(n in text for n in group):
-            nouns = group
-            break
+    # of two measures named (汽车产量的增速), the one named last is asked; the other says
+    # what it is of
+    named = [
+        (max(text.rfind(n) for n in g), g)
+        for g in profile.measure_nouns
+        if any(n in text for n in g)
+    ]
+    nouns = max(named, key=lambda x: x[0])[1] if named else ()
     return measure, nouns
 
 

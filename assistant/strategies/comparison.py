@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from ..compose import Line
 from ..constraints import missing
 from ..evidence import Candidate, gather
 from ..frame import Frame
@@ -34,8 +35,21 @@ def answer(ctx: Context) -> Answer | None:
     if not absent and len({(li.quote.chunk.chunk_id, li.quote.start) for li in found}) == 1:
         # one sentence gives both (and often the difference, 仅占广东省的8.7%): quote it whole
         return Answer([replace(found[0], shown="", label="")], end="。")
+    found = _merged(found)
     end = f"；资料未给出{'、'.join(absent)}的相关内容。" if absent else "。"
     return Answer(found, sep="；", end=end)
+
+
+def _merged(lines: list[Line]) -> list[Line]:
+    """Sides answered by the same sentence share one line (2021年、2022年：…)."""
+    out: dict[tuple[str, int], Line] = {}
+    for li in lines:
+        key = (li.quote.chunk.chunk_id, li.quote.start)
+        if key in out:
+            out[key] = replace(out[key], label=f"{out[key].label}、{li.label}", shown="")
+        else:
+            out[key] = li
+    return list(out.values())
 
 
 def _entities(ctx: Context) -> list[tuple[str, Frame]]:
