@@ -17,6 +17,7 @@ from . import Answer, Context
 AGAINST = re.compile(
     r"(?:针对|解决|应对|改善|缓解|破解)(?P<topic>.+?)的?(?:问题|困难|挑战|短板|不足|现象)"
 )
+ANNOUNCES = re.compile(r"(如下|以下|下列)\s*[。:：]?\s*$")
 LINKED = 0.3  # a measure in a section linked to the problem the question describes
 KEEP = 0.8  # further measures are quoted when they score this share of the best one
 MAX_ITEMS = 3
@@ -86,6 +87,8 @@ def _scored_items(
                 out[a] = (max(inside) + bonus(section), Quote(chunk, a, a + len(text), text))
                 spans.append((doc_id, a, b))
     for c in cands:
+        if ANNOUNCES.search(c.text):
+            continue  # 具体建议如下: it announces the measures, it is none of them
         if not any(d == c.chunk.doc_id and a <= c.start < b for d, a, b in spans):
             quote = Quote(c.chunk, c.start, c.end, c.text)
             out.setdefault(c.start, (c.score + bonus(c.chunk.section), quote))

@@ -73,7 +73,7 @@ def _sums_up(text: str, lines: list[Line]) -> bool:
     a question (还存在哪些问题？) sums up nothing."""
     if text.rstrip().endswith(("?", "？")):
         return False
-    if re.search(r"[一二三四五六七八九十两\d]+\s*[个项条点类大]", text):
+    if re.search(r"[一二三四五六七八九十两\d]+\s*[个项条点类](?!大)", text):  # not 三大产业
         return True
     grams = set(bigrams(text))
     named = [li for li in lines if len(grams & set(bigrams(li.label or li.quote.text))) >= 2]
