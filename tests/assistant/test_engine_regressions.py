@@ -21,18 +21,12 @@ from tests.assistant.fake_index import (
     FakeIndex,
     profile,
 )
-from tests.assistant.fake_index import assistant as make_assistant
 from tests.conftest import ROOT
 
 pytestmark = pytest.mark.unit
 
 DUTIES = ("（一）建立健全数据安全管理制度", "（二）组织开展数据安全教育培训")
 MEASURES = ("（一）提升关键零部件本地配套能力", "（三）拓宽中小企业融资渠道")
-
-
-@pytest.fixture(scope="module")
-def assistant(tokenizer):
-    return make_assistant(tokenizer)
 
 
 @pytest.mark.parametrize(

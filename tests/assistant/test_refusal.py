@@ -10,23 +10,12 @@ import re
 import pytest
 
 from policyqa.assistant.compose import verify
-from tests.assistant.fake_index import REGULATION_TITLE, fake_index
-from tests.assistant.fake_index import assistant as make_assistant
+from tests.assistant.fake_index import REGULATION_TITLE
 
 pytestmark = pytest.mark.unit
 
 NEAREST = "资料中最接近的内容是："
 OUTPUT_2024 = "2024年，全市智能制造产业产值达到1350亿元，同比增长12.5%。"
-
-
-@pytest.fixture(scope="module")
-def assistant(tokenizer):
-    return make_assistant(tokenizer)
-
-
-@pytest.fixture(scope="module")
-def index(tokenizer):
-    return fake_index(tokenizer)
 
 
 def first_sentence(answer: str) -> str:

@@ -6,8 +6,7 @@ from __future__ import annotations
 import pytest
 
 from policyqa.assistant.compose import verify
-from tests.assistant.fake_index import MEASURES_TITLE, REGULATION_TITLE, fake_index
-from tests.assistant.fake_index import assistant as make_assistant
+from tests.assistant.fake_index import MEASURES_TITLE, REGULATION_TITLE
 
 pytestmark = pytest.mark.unit
 
@@ -16,16 +15,6 @@ ITEMS = (
     "（二）组织开展数据安全教育培训",
     "（三）采取技术措施保障数据安全",
 )
-
-
-@pytest.fixture(scope="module")
-def assistant(tokenizer):
-    return make_assistant(tokenizer)
-
-
-@pytest.fixture(scope="module")
-def index(tokenizer):
-    return fake_index(tokenizer)
 
 
 @pytest.mark.parametrize(

@@ -6,24 +6,12 @@ from __future__ import annotations
 import pytest
 
 from policyqa.assistant.compose import verify
-from tests.assistant.fake_index import assistant as make_assistant
-from tests.assistant.fake_index import fake_index
 
 pytestmark = pytest.mark.unit
 
 Y2023 = "2023年，全市智能制造产业产值达到1200亿元，同比增长8.5%。"
 Y2024 = "2024年，全市智能制造产业产值达到1350亿元，同比增长12.5%。"
 FACTORIES = "截至2024年底，成都共有智能制造示范工厂45家，重庆共有智能制造示范工厂38家。"
-
-
-@pytest.fixture(scope="module")
-def assistant(tokenizer):
-    return make_assistant(tokenizer)
-
-
-@pytest.fixture(scope="module")
-def index(tokenizer):
-    return fake_index(tokenizer)
 
 
 def parts(answer: str) -> list[str]:

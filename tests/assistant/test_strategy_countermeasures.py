@@ -6,8 +6,6 @@ from __future__ import annotations
 import pytest
 
 from policyqa.assistant.compose import verify
-from tests.assistant.fake_index import assistant as make_assistant
-from tests.assistant.fake_index import fake_index
 
 pytestmark = pytest.mark.unit
 
@@ -21,16 +19,6 @@ LINKED = {
     TALENT: "（二）加强专业人才培养",
     FINANCE: "（三）拓宽中小企业融资渠道",
 }
-
-
-@pytest.fixture(scope="module")
-def assistant(tokenizer):
-    return make_assistant(tokenizer)
-
-
-@pytest.fixture(scope="module")
-def index(tokenizer):
-    return fake_index(tokenizer)
 
 
 def test_ingest_links_each_problem_to_its_countermeasure(index):

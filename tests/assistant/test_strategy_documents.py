@@ -11,23 +11,11 @@ from tests.assistant.fake_index import (
     MEASURES_TITLE,
     MISSING_TITLE,
     REGULATION_TITLE,
-    fake_index,
 )
-from tests.assistant.fake_index import assistant as make_assistant
 
 pytestmark = pytest.mark.unit
 
 MENTION = "本规划依据《某市数字经济促进条例》等有关规定编制。"
-
-
-@pytest.fixture(scope="module")
-def assistant(tokenizer):
-    return make_assistant(tokenizer)
-
-
-@pytest.fixture(scope="module")
-def index(tokenizer):
-    return fake_index(tokenizer)
 
 
 def test_the_expected_document_is_known_to_be_missing(index):

@@ -7,22 +7,10 @@ import pytest
 
 from policyqa.assistant.compose import verify
 from policyqa.assistant.strategies.table_lookup import number
-from tests.assistant.fake_index import assistant as make_assistant
-from tests.assistant.fake_index import fake_index
 
 pytestmark = pytest.mark.unit
 
 CAPTION = "表1 2024年各城市智能制造产值"
-
-
-@pytest.fixture(scope="module")
-def assistant(tokenizer):
-    return make_assistant(tokenizer)
-
-
-@pytest.fixture(scope="module")
-def index(tokenizer):
-    return fake_index(tokenizer)
 
 
 def test_the_table_is_indexed_with_its_caption_and_header(index):
