@@ -13,6 +13,10 @@ from docx import Document
 from fpdf import FPDF
 
 from policyqa import documents
+from policyqa.documents import Chunk
+from policyqa.index.chunkstore import ChunkStore
+from policyqa.index.manifest import Manifest
+from policyqa.index.manifest import read_manifest as read_manifest_in
 from policyqa.ingest.chunker import chunk_document
 from policyqa.ingest.clean import clean
 from policyqa.ingest.structure import parse_sections, parse_tables
@@ -228,3 +232,17 @@ def shown_pieces(answer: str, quotes: dict[int, str] | None = None) -> list[tupl
             if text.strip():
                 out.append((n, flat(text)))
     return out
+
+
+def read_manifest(settings) -> Manifest | None:
+    """The live index's manifest under these settings' home."""
+    return read_manifest_in(settings.index_dir)
+
+
+def load_chunks(folder: Path) -> list[Chunk]:
+    """Every chunk a generation folder stores, in order."""
+    store = ChunkStore(folder)
+    try:
+        return list(store)
+    finally:
+        store.close()

@@ -14,17 +14,14 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from policyqa.documents import Chunk
 from policyqa.index.chroma_store import ChromaStore
-from policyqa.index.chunkstore import ChunkStore
 from policyqa.index.generation import gen_dir
 from policyqa.index.lexical import LexicalIndex
 from policyqa.index.manifest import Manifest
-from policyqa.index.manifest import read_manifest as read_manifest_in
 from policyqa.indexing import ingest
 from policyqa.settings import Settings
 from tests.conftest import ROOT
-from tests.fixtures import SYNTHETIC_PLAN
+from tests.fixtures import SYNTHETIC_PLAN, load_chunks, read_manifest
 
 pytestmark = pytest.mark.slow
 
@@ -72,18 +69,6 @@ class KillableIngest:
         )
         assert proc.stdout.readline().strip() == "start"
         return proc
-
-
-def read_manifest(settings: Settings) -> Manifest:
-    return read_manifest_in(settings.index_dir)
-
-
-def load_chunks(folder: Path) -> list[Chunk]:
-    store = ChunkStore(folder)
-    try:
-        return list(store)
-    finally:
-        store.close()
 
 
 def bm25_top(settings: Settings, tokenizer) -> tuple[int, list[tuple[str, float]]]:

@@ -17,11 +17,7 @@ import psutil
 import pytest
 
 from policyqa.assistant.assistant import Assistant
-from policyqa.documents import Chunk
-from policyqa.index.chunkstore import ChunkStore
 from policyqa.index.generation import gen_dir
-from policyqa.index.manifest import Manifest
-from policyqa.index.manifest import read_manifest as read_manifest_in
 from policyqa.index.retriever import HybridRetriever
 from policyqa.indexing import ingest
 from policyqa.ingest.chunker import max_chars, split_long
@@ -30,10 +26,12 @@ from policyqa.settings import Settings
 from tests.conftest import PAPER, ROOT
 from tests.fixtures import (
     SYNTHETIC_PLAN,
+    load_chunks,
     make_docx,
     make_html,
     make_pdf,
     make_scanned_pdf,
+    read_manifest,
     write_gb18030,
     write_utf16,
 )
@@ -53,18 +51,6 @@ BAD = {  # file -> words its reason must hold
 HIDDEN = ("页面标题不应出现", "样式内容不应出现", "脚本内容不应出现", "注释内容不应出现")
 HIDDEN += ("正文脚本不应出现", "无脚本提示不应出现", "font-family", "document.write")
 DOC_STORE = ("docs.jsonl", "docs.index.json")
-
-
-def read_manifest(settings: Settings) -> Manifest | None:
-    return read_manifest_in(settings.index_dir)
-
-
-def load_chunks(folder: Path) -> list[Chunk]:
-    store = ChunkStore(folder)
-    try:
-        return list(store)
-    finally:
-        store.close()
 
 
 def write_streaming(path: Path, megabytes: int) -> None:

@@ -29,22 +29,19 @@ import numpy as np
 import psutil
 import pytest
 
-from policyqa.documents import Chunk
 from policyqa.errors import IngestLockedError
 from policyqa.index.chroma_store import ChromaStore
-from policyqa.index.chunkstore import ChunkStore
 from policyqa.index.generation import gen_dir
 from policyqa.index.lexical import LexicalIndex
 from policyqa.index.manifest import NAME as MANIFEST
 from policyqa.index.manifest import Manifest
-from policyqa.index.manifest import read_manifest as read_manifest_in
 from policyqa.index.retriever import HybridRetriever
 from policyqa.indexing import ingest
 from policyqa.ingest.corpus import discover
 from policyqa.language import Tokenizer
 from policyqa.settings import Settings
 from tests.conftest import ROOT, FakeEmbedder
-from tests.fixtures import SYNTHETIC_PLAN
+from tests.fixtures import SYNTHETIC_PLAN, load_chunks, read_manifest
 from tests.reliability.figures import record
 
 pytestmark = pytest.mark.slow
@@ -66,18 +63,6 @@ class State:
 
 def _sha(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
-
-
-def read_manifest(settings: Settings) -> Manifest | None:
-    return read_manifest_in(settings.index_dir)
-
-
-def load_chunks(folder: Path) -> list[Chunk]:
-    store = ChunkStore(folder)
-    try:
-        return list(store)
-    finally:
-        store.close()
 
 
 def observe(settings: Settings, tokenizer) -> State:
