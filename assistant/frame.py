@@ -113,13 +113,6 @@ def analyze(
     kind = _kind(_without_names(text, titles), article)
     # 配套率是多少 asks for a figure; 通过哪些活动提升配套率 does not
     number = bool(extreme or HOW_MUCH.search(text)) or bool(measure and not ASKS_OTHER.search(text))
-    entities = (
-        places
-        if len(places) >= 2
-        else tuple(str(y) for y in sorted(years))
-        if len(years) >= 2
-        else ()
-    )
     table = _TABLE.search(text)
     measures = _measures(text, profile, measure)
     if len(HOW_MUCH.findall(text)) <= 1:  # one 多少 asks for one figure (能造多少辆: an output)
@@ -148,8 +141,15 @@ def analyze(
         figures_asked=len(HOW_MUCH.findall(text)),
         # a question that also asks for a figure is answered by the figure's sentence
         asked=() if HOW_MUCH.search(text) else _asked(text, profile),
-        entities=entities,
+        entities=_entities(places, years),
     )
+
+
+def _entities(places: tuple[str, ...], years: frozenset[int]) -> tuple[str, ...]:
+    """The things a comparison sets side by side: two or more places, else years."""
+    if len(places) >= 2:
+        return places
+    return tuple(str(y) for y in sorted(years)) if len(years) >= 2 else ()
 
 
 def _kind(text: str, article: int | None) -> str:
