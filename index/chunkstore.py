@@ -1,6 +1,7 @@
-"""The chunks of a generation on disk: one JSON line per chunk, read through a
-memory map, with numpy columns for filtering and an id lookup by binary search.
-Serving memory depends on the number of chunks, not on their text.
+"""The chunks of a generation on disk: one JSON line per chunk, each read when
+asked for (`fileread`, no memory map), with numpy columns for filtering and an
+id lookup by binary search. Serving memory depends on the number of chunks,
+not on their text.
 
     chunks.jsonl          {"text": …, metadata…} per row, in ingest order
     chunks.offsets.npy    int64 byte offset of every row, plus the end
@@ -12,8 +13,8 @@ Serving memory depends on the number of chunks, not on their text.
 from __future__ import annotations
 
 import json
-import mmap
 import threading
+from array import array
 from collections import OrderedDict
 from collections.abc import Iterator
 from pathlib import Path
@@ -22,6 +23,8 @@ import numpy as np
 
 from policyqa.documents import Chunk
 from policyqa.errors import IndexDamagedError
+
+from .fileread import RangeReader
 
 CODED = ("doc", "section", "role", "kind", "industries")
 FILES = (
@@ -42,11 +45,12 @@ class ChunkStoreWriter:
         self.folder = Path(folder)
         (self.folder / "columns").mkdir(parents=True, exist_ok=True)
         self._fh = open(self.folder / "chunks.jsonl", "wb")  # noqa: SIM115  closed in close()
-        self._offsets = [0]
+        # compact columns: a few bytes per row, not a Python object per value
+        self._offsets = array("q", [0])
         self._names: dict[str, dict[str, int]] = {c: {} for c in CODED}
-        self._codes: dict[str, list[int]] = {c: [] for c in CODED}
-        self._pages: list[int] = []
-        self._ids: list[bytes] = []
+        self._codes: dict[str, array] = {c: array("i") for c in CODED}
+        self._pages = array("i")
+        self._ids = bytearray()  # 32 bytes per row, as the S32 column it becomes
 
     def add(self, chunk: Chunk) -> None:
         line = json.dumps({"text": chunk.text, **chunk.metadata()}, ensure_ascii=False) + "\n"
@@ -64,7 +68,7 @@ class ChunkStoreWriter:
             names = self._names[col]
             self._codes[col].append(names.setdefault(value, len(names)))
         self._pages.append(chunk.page)
-        self._ids.append(chunk.chunk_id.encode("ascii"))
+        self._ids += chunk.chunk_id.encode("ascii")[:32].ljust(32, b"\0")
 
     def __len__(self) -> int:
         return len(self._pages)
@@ -72,13 +76,13 @@ class ChunkStoreWriter:
     def close(self) -> None:
         self._fh.close()
         cols = self.folder / "columns"
-        np.save(self.folder / "chunks.offsets.npy", np.asarray(self._offsets, dtype=np.int64))
+        np.save(self.folder / "chunks.offsets.npy", np.frombuffer(self._offsets, dtype=np.int64))
         for col in CODED:
-            np.save(cols / f"{col}.npy", np.asarray(self._codes[col], dtype=np.int32))
-        np.save(cols / "page.npy", np.asarray(self._pages, dtype=np.int32))
+            np.save(cols / f"{col}.npy", np.frombuffer(self._codes[col], dtype=np.int32))
+        np.save(cols / "page.npy", np.frombuffer(self._pages, dtype=np.int32))
         names = {c: sorted(n, key=n.__getitem__) for c, n in self._names.items()}
         (cols / "names.json").write_text(json.dumps(names, ensure_ascii=False), encoding="utf-8")
-        ids = np.asarray(self._ids, dtype="S32")
+        ids = np.frombuffer(self._ids, dtype="S32")
         order = np.argsort(ids, kind="stable")
         np.save(self.folder / "ids.npy", ids[order])
         np.save(self.folder / "ids.rows.npy", order.astype(np.int64))
@@ -106,15 +110,11 @@ class ChunkStore:
         if lengths != {size} or not isinstance(self.names, dict):
             raise IndexDamagedError(self.folder, "chunk store columns disagree in length")
         try:
-            self._fh = open(self.folder / "chunks.jsonl", "rb")  # noqa: SIM115  closed in close()
+            self._rows = RangeReader(self.folder / "chunks.jsonl")  # closed in close()
+            stored = self._rows.size
         except OSError as exc:
             raise IndexDamagedError(self.folder / "chunks.jsonl", f"unreadable ({exc})") from exc
-        try:
-            self._map = mmap.mmap(self._fh.fileno(), 0, access=mmap.ACCESS_READ) if size else b""
-        except (OSError, ValueError) as exc:
-            self._fh.close()
-            raise IndexDamagedError(self.folder / "chunks.jsonl", f"unreadable ({exc})") from exc
-        if len(self._map) != int(self._offsets[-1]):
+        if stored != int(self._offsets[-1]):
             self.close()
             raise IndexDamagedError(self.folder / "chunks.jsonl", "size differs from its offsets")
         self._cache: OrderedDict[int, Chunk] = OrderedDict()
@@ -131,9 +131,9 @@ class ChunkStore:
                 return hit
         a, b = int(self._offsets[row]), int(self._offsets[row + 1])
         try:
-            d = json.loads(self._map[a:b].decode("utf-8"))
+            d = json.loads(self._rows.read(a, b - a).decode("utf-8"))
             chunk = Chunk.from_metadata(d.pop("text"), d)
-        except (ValueError, TypeError, KeyError) as exc:
+        except (OSError, ValueError, TypeError, KeyError) as exc:
             raise IndexDamagedError(self.folder / "chunks.jsonl", f"row {row} unreadable") from exc
         with self._lock:
             self._cache[row] = chunk
@@ -162,6 +162,4 @@ class ChunkStore:
         return self.names[column][int(self.columns[column][row])]
 
     def close(self) -> None:
-        if isinstance(self._map, mmap.mmap):
-            self._map.close()
-        self._fh.close()
+        self._rows.close()

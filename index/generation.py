@@ -5,8 +5,9 @@
     HOME/index/chroma/g000003/ that generation's Chroma collection (local mode)
 
 The writer holds at most one batch of chunks and their vectors; keyword
-postings are kept as compact arrays, so memory grows with the number of
-distinct terms per chunk, not with the text. The reader checks every file's
+postings go to unnamed temporary files in the generation's folder and are
+sorted one range of terms at a time, so memory does not grow with the
+postings either (`lexical.LexicalBuilder`). The reader checks every file's
 size, and the small files' checksums, against the manifest when it opens
 (`integrity.check_open`) and names a damaged file.
 """
@@ -47,7 +48,9 @@ class GenerationWriter:
         self.industries = industries
         self.chunks = ChunkStoreWriter(self.folder)
         self.docs = DocumentStoreWriter(self.folder)
-        self.bm25, self.bigram = LexicalBuilder(), LexicalBuilder()
+        # postings spill to unnamed files next to the generation until `finish`
+        self.bm25 = LexicalBuilder(spill_dir=self.folder)
+        self.bigram = LexicalBuilder(spill_dir=self.folder)
         self.units = SentenceVectorsWriter(self.folder)
         self.vectors = VectorFileWriter(self.folder / VECTORS)  # what Chroma was given
         self.store = store
@@ -117,7 +120,7 @@ class Generation:
         self.chroma = chroma
         self._allowed = self._allowed_values()
         # the Chroma client is released once no query holds this generation any more
-        weakref.finalize(self, _close, chroma, self.chunks)
+        weakref.finalize(self, _close, chroma, self.chunks, self.units)
 
     @property
     def generation(self) -> int:
@@ -151,6 +154,7 @@ class Generation:
         return squash("\n".join(self.docs.get(d).text for d in self.docs.ids()))
 
 
-def _close(chroma: ChromaStore, chunks: ChunkStore) -> None:
+def _close(chroma: ChromaStore, chunks: ChunkStore, units: SentenceVectors) -> None:
     chroma.close()
     chunks.close()
+    units.close()

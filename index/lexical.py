@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import json
 import math
+import tempfile
 from array import array
 from pathlib import Path
 
@@ -30,15 +31,25 @@ from policyqa.errors import IndexDamagedError
 
 PLACEHOLDER = ""  # an empty document still has one token, so its length is 1
 FILES = ("vocab.json", "indptr.npy", "docs.npy", "scores.npy", "params.json")
+POSTING = np.dtype([("row", "<i4"), ("term", "<i4"), ("tf", "<i4")])
+BLOCK = 1 << 20  # postings held in memory before they are spilled (12 MiB)
+PASS = 1 << 20  # postings sorted at once when saving (about 60 bytes each)
+MAX_PASSES = 256  # temporary files open at once when saving; beyond, passes grow
 
 
 class LexicalBuilder:
-    """Collects postings row by row in compact arrays; memory grows with the
-    number of distinct (row, term) pairs, never with the text."""
+    """Collects postings row by row. They go to an unnamed temporary file (in
+    `spill_dir`, else the system's) a block at a time, and `save` sorts them by
+    term one range of terms at a time: memory holds the vocabulary, one int32
+    per row and a bounded number of postings, never all of them."""
 
-    def __init__(self, k1: float = 1.2, b: float = 0.75) -> None:
+    def __init__(self, k1: float = 1.2, b: float = 0.75, spill_dir: Path | None = None) -> None:
         self.k1, self.b = k1, b
         self.vocab: dict[str, int] = {}
+        self._spill_dir = spill_dir
+        self._spill = None  # the temporary file, opened with the first full block
+        self._spilled = 0  # postings in it
+        self._df = np.zeros(0, dtype=np.int64)  # rows per term, of the spilled postings
         self._rows = array("i")
         self._terms = array("i")
         self._tf = array("i")
@@ -56,35 +67,154 @@ class LexicalBuilder:
             self._rows.append(row)
             self._terms.append(tid)
             self._tf.append(tf)
+        if len(self._rows) >= BLOCK:
+            self._spill_block()
 
     def __len__(self) -> int:
         return len(self._lengths)
 
+    def _block(self) -> np.ndarray:
+        """The postings not spilled yet."""
+        block = np.empty(len(self._rows), dtype=POSTING)
+        block["row"] = np.frombuffer(self._rows, dtype=np.int32)
+        block["term"] = np.frombuffer(self._terms, dtype=np.int32)
+        block["tf"] = np.frombuffer(self._tf, dtype=np.int32)
+        return block
+
+    def _spill_block(self) -> None:
+        if not self._rows:
+            return
+        block = self._block()
+        if self._spill is None:
+            self._spill = self._temporary()
+        self._spill.write(block.tobytes())
+        self._spilled += len(block)
+        df = np.bincount(block["term"], minlength=len(self.vocab))
+        df[: len(self._df)] += self._df
+        self._df = df
+        self._rows, self._terms, self._tf = array("i"), array("i"), array("i")
+
+    def _temporary(self):
+        """A file without a name: it goes when closed, or when the process dies."""
+        return tempfile.TemporaryFile(prefix=".postings-", dir=self._spill_dir)  # noqa: SIM115
+
+    def _blocks(self):
+        """The spilled postings in the order they were added, a block at a time."""
+        self._spill.seek(0)
+        while True:
+            block = np.fromfile(self._spill, dtype=POSTING, count=BLOCK)
+            if not len(block):
+                return
+            yield block
+
+    def close(self) -> None:
+        """Remove the temporary file (`save` does; call after an error)."""
+        if self._spill is not None:
+            self._spill.close()
+            self._spill = None
+
     def save(self, folder: Path) -> None:
         folder = Path(folder)
         folder.mkdir(parents=True, exist_ok=True)
+        try:
+            self._save(folder)
+        finally:
+            self.close()
+
+    def _save(self, folder: Path) -> None:
+        if self._spill is not None:
+            self._spill_block()
         n = len(self._lengths)
-        terms = np.frombuffer(self._terms, dtype=np.int32)
-        rows = np.frombuffer(self._rows, dtype=np.int32)
-        tf = np.frombuffer(self._tf, dtype=np.int32).astype(np.float32)
         lengths = np.frombuffer(self._lengths, dtype=np.int32)
         avg = float(lengths.mean()) if n else 0.0
-        df = np.bincount(terms, minlength=len(self.vocab))
+        df = np.zeros(len(self.vocab), dtype=np.int64)
+        df[: len(self._df)] = self._df
+        if self._rows:  # postings not spilled
+            df += np.bincount(np.frombuffer(self._terms, dtype=np.int32), minlength=len(df))
         idf = np.array(
             [math.log(1 + (n - d + 0.5) / (d + 0.5)) for d in df.tolist()], dtype=np.float32
         )
-        norm = self.k1 * ((1 - self.b) + self.b * lengths[rows] / avg) if n else np.zeros(0)
-        scores = (idf[terms].astype(np.float64) * (tf / (norm + tf))).astype(np.float32)
-        order = np.argsort(terms, kind="stable")  # postings of a term stay in row order
         indptr = np.zeros(len(self.vocab) + 1, dtype=np.int64)
         np.cumsum(df, out=indptr[1:])
+        total = int(indptr[-1])
+        with (
+            _NpyOut(folder / "docs.npy", np.int32, total) as docs,
+            _NpyOut(folder / "scores.npy", np.float32, total) as scores,
+        ):
+            for postings in self._by_terms(indptr):
+                # postings of a term stay in row order
+                postings = postings[np.argsort(postings["term"], kind="stable")]
+                rows, terms = postings["row"], postings["term"]
+                tf = postings["tf"].astype(np.float32)
+                norm = self.k1 * ((1 - self.b) + self.b * lengths[rows] / avg)
+                weights = idf[terms].astype(np.float64) * (tf / (norm + tf))
+                docs.write(rows)
+                scores.write(weights.astype(np.float32))
         vocab = sorted(self.vocab, key=self.vocab.__getitem__)
         (folder / "vocab.json").write_text(json.dumps(vocab, ensure_ascii=False), encoding="utf-8")
         np.save(folder / "indptr.npy", indptr, allow_pickle=False)
-        np.save(folder / "docs.npy", rows[order], allow_pickle=False)
-        np.save(folder / "scores.npy", scores[order], allow_pickle=False)
         params = {"k1": self.k1, "b": self.b, "size": n, "avg_length": avg}
         (folder / "params.json").write_text(json.dumps(params), encoding="utf-8")
+
+    def _by_terms(self, indptr: np.ndarray):
+        """All postings, one contiguous range of term ids after another, each range
+        with at most PASS postings (or one term; more when there would be more than
+        MAX_PASSES ranges) and its postings in the order added."""
+        if self._spill is None:  # all in memory still
+            if self._rows:
+                yield self._block()
+            return
+        size = max(PASS, -(-self._spilled // MAX_PASSES))
+        if self._spilled <= size:
+            yield np.concatenate(list(self._blocks()))
+            return
+        starts = [0]  # first term of each range
+        while starts[-1] < len(indptr) - 1:
+            first = starts[-1]
+            end = int(np.searchsorted(indptr, indptr[first] + size, side="right")) - 1
+            starts.append(min(max(end, first + 1), len(indptr) - 1))
+        bounds = np.asarray(starts[1:-1], dtype=np.int64)
+        buckets = [self._temporary() for _ in starts[:-1]]
+        try:
+            for block in self._blocks():
+                which = np.searchsorted(bounds, block["term"], side="right")
+                order = np.argsort(which, kind="stable")
+                ends = np.cumsum(np.bincount(which, minlength=len(buckets)))
+                block = block[order]
+                for k, (a, b) in enumerate(zip(np.r_[0, ends[:-1]], ends, strict=True)):
+                    if b > a:
+                        buckets[k].write(block[a:b].tobytes())
+            for fh in buckets:
+                fh.seek(0)
+                yield np.fromfile(fh, dtype=POSTING)
+                fh.close()
+        finally:
+            for fh in buckets:
+                fh.close()
+
+
+class _NpyOut:
+    """A 1-d .npy file written front to back (what np.save would write), so that no
+    more than one piece of it is in memory."""
+
+    def __init__(self, path: Path, dtype: type, length: int) -> None:
+        self.path, self.dtype, self.length = Path(path), np.dtype(dtype), length
+        self.written = 0
+
+    def __enter__(self) -> _NpyOut:
+        self._fh = open(self.path, "wb")  # noqa: SIM115  closed in __exit__
+        header = {"descr": np.lib.format.dtype_to_descr(self.dtype), "fortran_order": False}
+        np.lib.format.write_array_header_1_0(self._fh, {**header, "shape": (self.length,)})
+        return self
+
+    def write(self, values: np.ndarray) -> None:
+        self._fh.write(np.ascontiguousarray(values, dtype=self.dtype).tobytes())
+        self.written += len(values)
+
+    def __exit__(self, *exc: object) -> None:
+        self._fh.close()
+        if exc[0] is None and self.written != self.length:
+            raise ValueError(f"{self.path}: {self.written} values written, {self.length} expected")
 
 
 class LexicalIndex:

@@ -128,7 +128,9 @@ class _Repair:
     def _derived(self, files: list[Damage]) -> None:
         """Keyword indexes and unit offsets, from the stored chunks."""
         parts = {d.part for d in files}
-        views = {v: LexicalBuilder() for v in ("bm25", "bigram") if v in parts}
+        views = {
+            v: LexicalBuilder(spill_dir=self.scratch) for v in ("bm25", "bigram") if v in parts
+        }
         offsets = [0]
         with _chunks(self.folder) as store:
             for c in store:

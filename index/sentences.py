@@ -1,6 +1,6 @@
 """Vectors of every evidence unit (`policyqa.ingest.units`), in chunk order.
 
-    sentences/vectors.npy   float16, one row per unit, memory-mapped when read
+    sentences/vectors.npy   float16, one row per unit, a chunk's rows read when asked for
     sentences/offsets.npy   int64, units of chunk row r are [offsets[r], offsets[r+1])
 
 Half precision halves the file and the memory a query touches; cosines keep
@@ -9,12 +9,15 @@ three significant digits, more than the ranking needs.
 
 from __future__ import annotations
 
-import os
+from array import array
 from pathlib import Path
 
 import numpy as np
 
 from policyqa.errors import IndexDamagedError
+
+from .fileread import RangeReader
+from .vectorfile import raw_to_npy
 
 FILES = ("sentences/vectors.npy", "sentences/offsets.npy")
 
@@ -28,7 +31,7 @@ class SentenceVectorsWriter:
         self.folder.mkdir(parents=True, exist_ok=True)
         self._raw = self.folder / ".vectors.raw"
         self._fh = open(self._raw, "wb")  # noqa: SIM115  closed in close()
-        self._offsets = [0]
+        self._offsets = array("q", [0])
         self._dim = 0
 
     def add(self, vectors: np.ndarray) -> None:
@@ -41,22 +44,9 @@ class SentenceVectorsWriter:
 
     def close(self, dim: int) -> None:
         self._fh.close()
-        dim = self._dim or dim
         n = self._offsets[-1]
-        out = np.lib.format.open_memmap(
-            self.folder / "vectors.npy", mode="w+", dtype=np.float16, shape=(n, dim)
-        )
-        block = 65536
-        with open(self._raw, "rb") as fh:
-            for i in range(0, n, block):
-                rows = min(block, n - i)
-                out[i : i + rows] = np.frombuffer(
-                    fh.read(rows * dim * 2), dtype=np.float16
-                ).reshape(rows, dim)
-        out.flush()
-        del out
-        os.unlink(self._raw)
-        np.save(self.folder / "offsets.npy", np.asarray(self._offsets, dtype=np.int64))
+        raw_to_npy(self._raw, self.folder / "vectors.npy", np.float16, n, self._dim or dim)
+        np.save(self.folder / "offsets.npy", np.frombuffer(self._offsets, dtype=np.int64))
 
 
 class SentenceVectors:
@@ -70,8 +60,25 @@ class SentenceVectors:
             raise IndexDamagedError(self.folder, f"sentence vectors unreadable ({exc})") from exc
         if not agree or self.vectors.ndim != 2:
             raise IndexDamagedError(self.folder, "sentence vectors disagree with the chunk store")
+        # rows are read, not taken from the map (which only gives the shape and where
+        # the rows start): a map would keep every page questions touched resident
+        try:
+            self._file = RangeReader(self.folder / "vectors.npy")
+        except OSError as exc:
+            raise IndexDamagedError(self.folder, f"sentence vectors unreadable ({exc})") from exc
+        self._start = int(self.vectors.offset)
+        self._row = self.vectors.shape[1] * self.vectors.dtype.itemsize
 
     def of(self, row: int) -> np.ndarray:
         """The unit vectors of chunk row `row`, as float32."""
         a, b = int(self.offsets[row]), int(self.offsets[row + 1])
-        return np.asarray(self.vectors[a:b], dtype=np.float32)
+        if b <= a:
+            return np.zeros((0, self.vectors.shape[1]), dtype=np.float32)
+        data = self._file.read(self._start + a * self._row, (b - a) * self._row)
+        if len(data) != (b - a) * self._row:
+            raise IndexDamagedError(self.folder / "vectors.npy", "shorter than its offsets")
+        rows = np.frombuffer(data, dtype=self.vectors.dtype).reshape(b - a, -1)
+        return rows.astype(np.float32)
+
+    def close(self) -> None:
+        self._file.close()

@@ -1,17 +1,19 @@
 """Row vectors written one batch at a time and saved as an .npy file, without
 holding them all in memory: raw rows go to a hidden file, `close` copies them
-into the .npy. The generation keeps the chunk vectors it gave Chroma this way
-(`chunks.vectors.npy`), so that Chroma can be verified and rebuilt from them.
+into the .npy a block at a time. The generation keeps the chunk vectors it gave
+Chroma this way (`chunks.vectors.npy`), so that Chroma can be verified and
+rebuilt from them.
 """
 
 from __future__ import annotations
 
 import os
+import shutil
 from pathlib import Path
 
 import numpy as np
 
-BLOCK_ROWS = 65536
+BLOCK_BYTES = 1 << 22
 
 
 class VectorFileWriter:
@@ -33,15 +35,18 @@ class VectorFileWriter:
     def close(self, dim: int) -> None:
         """Write the .npy (`dim` when no row was added) and remove the raw file."""
         self._fh.close()
-        dim = self.dim or dim
-        out = np.lib.format.open_memmap(
-            self.path, mode="w+", dtype=self.dtype, shape=(self.rows, dim)
-        )
-        row = dim * self.dtype.itemsize
-        with open(self._raw, "rb") as fh:
-            for i in range(0, self.rows, BLOCK_ROWS):
-                n = min(BLOCK_ROWS, self.rows - i)
-                out[i : i + n] = np.frombuffer(fh.read(n * row), dtype=self.dtype).reshape(n, dim)
-        out.flush()
-        del out
-        os.unlink(self._raw)
+        raw_to_npy(self._raw, self.path, self.dtype, self.rows, self.dim or dim)
+
+
+def raw_to_npy(raw: Path, path: Path, dtype: np.dtype, rows: int, dim: int) -> None:
+    """Copy raw rows into an .npy file (what np.save writes) and remove the raw file.
+    The copy goes through a small buffer, not a memory map: no more than a block
+    of the file is ever resident in this process."""
+    dtype = np.dtype(dtype)
+    if os.path.getsize(raw) != rows * dim * dtype.itemsize:
+        raise ValueError(f"{raw}: {os.path.getsize(raw)} bytes, not {rows} rows of {dim}")
+    header = {"descr": np.lib.format.dtype_to_descr(dtype), "fortran_order": False}
+    with open(path, "wb") as out, open(raw, "rb") as fh:
+        np.lib.format.write_array_header_1_0(out, {**header, "shape": (rows, dim)})
+        shutil.copyfileobj(fh, out, BLOCK_BYTES)
+    os.unlink(raw)

@@ -66,6 +66,8 @@ class LiveVectors:
             self.chroma.close()
         if self.rows is not None:
             self.rows.close()
+        if self.units is not None:
+            self.units.close()
 
 
 def vectors_for(
