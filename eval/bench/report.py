@@ -123,7 +123,7 @@ def _md_latency(r: dict) -> list[str]:
 
 def _md_scale(r: dict) -> list[str]:
     s = r["scale"]
-    rate = r.get("ingest", {}).get("encode_texts_per_s")
+    rate = r.get("ingest", {}).get("encode_chunks_per_s")  # a chunk's units included
     out = [
         "## Scale (synthetic corpora)",
         "",
@@ -140,7 +140,7 @@ def _md_scale(r: dict) -> list[str]:
         f"**{s['note'][0].upper() + s['note'][1:]}.** Ingest throughput therefore excludes model "
         "encoding"
         + (
-            f"; at the encode-only rate above ({rate:.1f} texts/s) real encoding would add the last column."
+            f"; at the encode-only rate above ({rate:.1f} chunks/s, their sentences included) real encoding would add the last column."
             if rate
             else "."
         ),

@@ -120,7 +120,8 @@ def _ingested(app: PolicyQA, root: Path, quick: bool, result: dict | None) -> Po
         result["ingest"], home = measure_ingest(app, root, 1 if quick else 3, warm=not quick)
         return home
     app.ingest(rebuild=True)
-    np.save(root / "source-vectors.npy", app.embedder.embed(embedded_texts(app)))
+    texts, chunk_rows = embedded_texts(app)
+    np.save(root / "source-vectors.npy", app.embedder.embed([texts[i] for i in chunk_rows]))
     return app
 
 
