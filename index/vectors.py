@@ -70,6 +70,11 @@ class LiveVectors:
             self.units.close()
 
 
+def texts_to_embed(chunk: Chunk) -> list[str]:
+    """What an ingest embeds for a chunk: its own text, then its evidence units'."""
+    return [chunk.retrieval_text(), *(u.embed_text for u in units(chunk))]
+
+
 def vectors_for(
     chunks: list[Chunk], embedder: Embedder, live: LiveVectors | None, cache: dict | None
 ) -> tuple[dict[str, ChunkVectors], int]:
@@ -80,8 +85,7 @@ def vectors_for(
     todo = [c for c in unique if c.chunk_id not in known]
     texts: list[str] = []
     for c in todo:
-        texts.append(c.retrieval_text())
-        texts += [u.embed_text for u in units(c)]
+        texts += texts_to_embed(c)
     missing = [t for t in dict.fromkeys(texts) if cache is None or sha256(t) not in cache]
     fresh = dict(zip(missing, embedder.embed(missing), strict=True)) if missing else {}
     if cache is not None:

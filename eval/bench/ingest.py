@@ -14,7 +14,7 @@ import numpy as np
 from policyqa.app import PolicyQA
 from policyqa.documents import Chunk
 from policyqa.eval.synthetic import source_documents
-from policyqa.ingest.units import units
+from policyqa.index.vectors import texts_to_embed
 
 from .measure import log
 
@@ -27,7 +27,7 @@ WARM_NOTE = (
 
 def embedded_texts(app: PolicyQA) -> tuple[list[str], list[int]]:
     """What an ingest of the corpus embeds, each text once, in ingest order: every
-    chunk's text and its evidence units (`index.vectors.vectors_for`). With them,
+    chunk's text and its evidence units (`texts_to_embed`). With them,
     the position of each chunk's own text, chunk by chunk."""
     chunks: dict[str, Chunk] = {}
     for p in source_documents(app.settings, app.tokenizer):
@@ -35,7 +35,7 @@ def embedded_texts(app: PolicyQA) -> tuple[list[str], list[int]]:
             chunks.setdefault(c.chunk_id, c)
     texts: dict[str, int] = {}
     for c in chunks.values():
-        for text in (c.retrieval_text(), *(u.embed_text for u in units(c))):
+        for text in texts_to_embed(c):
             texts.setdefault(text, len(texts))
     return list(texts), [texts[c.retrieval_text()] for c in chunks.values()]
 
@@ -45,7 +45,7 @@ def measure_ingest(
 ) -> tuple[dict, PolicyQA]:
     """Returns the figures and a facade over the last home built (for the next sections)."""
     texts, chunk_rows = embedded_texts(app)
-    group = max(1, app.settings.embed_batch) * 8  # the builder's batch of chunks
+    group = max(1, app.settings.embed_batch) * 8  # texts per call; the embedder batches within
 
     def encode() -> np.ndarray:
         return np.concatenate(
