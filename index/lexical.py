@@ -29,6 +29,8 @@ import numpy as np
 
 from policyqa.errors import IndexDamagedError
 
+from .vectorfile import write_npy_header
+
 PLACEHOLDER = ""  # an empty document still has one token, so its length is 1
 FILES = ("vocab.json", "indptr.npy", "docs.npy", "scores.npy", "params.json")
 POSTING = np.dtype([("row", "<i4"), ("term", "<i4"), ("tf", "<i4")])
@@ -203,8 +205,7 @@ class _NpyOut:
 
     def __enter__(self) -> _NpyOut:
         self._fh = open(self.path, "wb")  # noqa: SIM115  closed in __exit__
-        header = {"descr": np.lib.format.dtype_to_descr(self.dtype), "fortran_order": False}
-        np.lib.format.write_array_header_1_0(self._fh, {**header, "shape": (self.length,)})
+        write_npy_header(self._fh, self.dtype, (self.length,))
         return self
 
     def write(self, values: np.ndarray) -> None:

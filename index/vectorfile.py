@@ -45,8 +45,13 @@ def raw_to_npy(raw: Path, path: Path, dtype: np.dtype, rows: int, dim: int) -> N
     dtype = np.dtype(dtype)
     if os.path.getsize(raw) != rows * dim * dtype.itemsize:
         raise ValueError(f"{raw}: {os.path.getsize(raw)} bytes, not {rows} rows of {dim}")
-    header = {"descr": np.lib.format.dtype_to_descr(dtype), "fortran_order": False}
     with open(path, "wb") as out, open(raw, "rb") as fh:
-        np.lib.format.write_array_header_1_0(out, {**header, "shape": (rows, dim)})
+        write_npy_header(out, dtype, (rows, dim))
         shutil.copyfileobj(fh, out, BLOCK_BYTES)
     os.unlink(raw)
+
+
+def write_npy_header(fh, dtype: np.dtype, shape: tuple[int, ...]) -> None:
+    """The header np.save writes for a C-ordered array: the data follows it as raw bytes."""
+    header = {"descr": np.lib.format.dtype_to_descr(np.dtype(dtype)), "fortran_order": False}
+    np.lib.format.write_array_header_1_0(fh, {**header, "shape": shape})
