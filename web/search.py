@@ -7,6 +7,7 @@ import functools
 import gradio as gr
 
 from policyqa.language import squash
+from policyqa.results import Passage
 
 from . import citations as cite
 from .handlers import Shared, filters_of
@@ -54,7 +55,7 @@ class SearchHandlers:
         p = next((r for r in results or [] if r["chunk_id"] == chunk_id), None)
         if p is None and add:
             chunk = self.app.chunk(chunk_id)
-            p = {"chunk_id": chunk_id, "text": chunk.text, **_info(chunk)} if chunk else None
+            p = Passage(chunk, 0.0, 0).to_dict() if chunk else None
         item = cite.entry(p) if p else {"chunk_id": chunk_id}
         return cite.toggle(list(picked or []), item, add)
 
@@ -73,13 +74,3 @@ class SearchHandlers:
 
     def unpick(self):
         return self.shared.selection([])
-
-
-def _info(chunk) -> dict:
-    return {
-        "doc_id": chunk.doc_id,
-        "doc_title": chunk.doc_title,
-        "section": chunk.section,
-        "role": chunk.role,
-        "page": chunk.page if chunk.page > 0 else None,
-    }
