@@ -44,14 +44,14 @@ DEV_FLOORS = {"hit_at_k": 0.94, "fact_accuracy": 0.83, "abstention_recall": 0.95
 DEV_CEILINGS = {"false_refusal_rate": 0.14}
 
 # eval/heldout.jsonl (paper, spoken and unanswerable, held out from the rules): hit@5
-# 0.925, facts 0.758, abst R 1.000, false refusals 0.225.
+# 0.925, facts 0.746, abst R 1.000, false refusals 0.225.
 HELDOUT = ROOT / "eval" / "heldout.jsonl"
 HELDOUT_FLOORS = {"hit_at_k": 0.89, "fact_accuracy": 0.70, "abstention_recall": 0.95}
 HELDOUT_CEILINGS = {"false_refusal_rate": 0.28}
 
 # The paper and the five real regulations in one index (`library_app`).
 # eval/dev-meaning.jsonl (a dev set): hit@1 0.856, hit@5 0.944, facts 0.861, lead 0.789,
-# cite P 0.837, abst R 0.960, false refusals 0.067.
+# cite P 0.835, abst R 0.960, false refusals 0.067.
 DEV_MEANING = ROOT / "eval" / "dev-meaning.jsonl"
 DEV_MEANING_FLOORS = {
     "hit_at_k": 0.91,
@@ -69,15 +69,15 @@ DEV_REGULATIONS_FLOORS = {"hit_at_k": 0.85, "fact_accuracy": 0.63, "abstention_r
 DEV_REGULATIONS_CEILINGS = {"false_refusal_rate": 0.29}
 
 # Held out from the rules, written from the documents by people who did not see the code:
-# eval/heldout-meaning.jsonl: hit@5 0.902, facts 0.722, abst R 0.857, false refusals 0.185.
+# eval/heldout-meaning.jsonl: hit@5 0.902, facts 0.733, abst R 0.857, false refusals 0.185.
 HELDOUT_MEANING = ROOT / "eval" / "heldout-meaning.jsonl"
 HELDOUT_MEANING_FLOORS = {"hit_at_k": 0.87, "fact_accuracy": 0.67, "abstention_recall": 0.80}
 HELDOUT_MEANING_CEILINGS = {"false_refusal_rate": 0.24}
-# eval/heldout-regulations.jsonl: hit@5 0.900, facts 0.717, abst R 0.500, false refusals 0.150.
+# eval/heldout-regulations.jsonl: hit@5 0.900, facts 0.717, abst R 0.600, false refusals 0.150.
 HELDOUT_REGULATIONS = ROOT / "eval" / "heldout-regulations.jsonl"
 HELDOUT_REGULATIONS_FLOORS = {"hit_at_k": 0.87, "fact_accuracy": 0.66, "abstention_recall": 0.45}
 HELDOUT_REGULATIONS_CEILINGS = {"false_refusal_rate": 0.20}
-# eval/heldout-v2.jsonl: hit@5 0.913, facts 0.782, lead 0.696, abst R 0.737, false
+# eval/heldout-v2.jsonl: hit@5 0.913, facts 0.798, lead 0.696, abst R 0.737, false
 # refusals 0.109.
 HELDOUT_V2 = ROOT / "eval" / "heldout-v2.jsonl"
 HELDOUT_V2_FLOORS = {
@@ -104,14 +104,16 @@ def first_run(paper_app, tmp_path_factory):
     return metrics, out
 
 
+def out_of_bounds(overall: dict, floors: dict, ceilings: dict) -> dict:
+    """The figures below their floor or above their ceiling (a missing one is both)."""
+    low = {k: overall[k] for k, f in floors.items() if overall[k] is None or overall[k] < f}
+    high = {k: overall[k] for k, c in ceilings.items() if overall[k] is None or overall[k] > c}
+    return {"below floor": low, "above ceiling": high} if low or high else {}
+
+
 def test_quality_floors(first_run):
     overall = first_run[0]["variants"]["shipped"]["overall"]
-    low = {k: overall[k] for k, floor in FLOORS.items() if overall[k] is None or overall[k] < floor}
-    high = {
-        k: overall[k] for k, ceil in CEILINGS.items() if overall[k] is None or overall[k] > ceil
-    }
-    assert not low, f"below floor: {low} (floors {FLOORS})"
-    assert not high, f"above ceiling: {high} (ceilings {CEILINGS})"
+    assert not out_of_bounds(overall, FLOORS, CEILINGS), (FLOORS, CEILINGS)
     assert overall["n"] == 125
     assert overall["latency_median_s"] is not None and overall["latency_p95_s"] is not None
 
@@ -124,8 +126,7 @@ def test_quality_floors(first_run):
 def test_spoken_question_sets(paper_app, gold, n, floors, ceilings):
     overall = run_eval(paper_app, gold, k=5)["variants"]["shipped"]["overall"]
     assert overall["n"] == n
-    assert all(overall[k] >= floor for k, floor in floors.items()), overall
-    assert all(overall[k] <= ceil for k, ceil in ceilings.items()), overall
+    assert not out_of_bounds(overall, floors, ceilings), overall
 
 
 @pytest.mark.parametrize(
@@ -142,9 +143,7 @@ def test_spoken_question_sets(paper_app, gold, n, floors, ceilings):
 def test_question_sets_over_the_paper_and_regulations(library_app, gold, n, floors, ceilings):
     overall = run_eval(library_app, gold, k=5)["variants"]["shipped"]["overall"]
     assert overall["n"] == n
-    low = {k: overall[k] for k, f in floors.items() if overall[k] is None or overall[k] < f}
-    high = {k: overall[k] for k, c in ceilings.items() if overall[k] is None or overall[k] > c}
-    assert not low and not high, (low, high)
+    assert not out_of_bounds(overall, floors, ceilings)
 
 
 def test_adding_regulations_leaves_the_papers_figures(first_run, library_app):
